@@ -1,0 +1,224 @@
+package dev.modelport.store;
+
+import dev.modelport.v1.ModelConfig;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * A model store folder:
+ *
+ * <pre>
+ * &lt;store&gt;/&lt;model&gt;/config.pbtxt
+ * &lt;store&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx   (or model.pt; versions are positive integers)
+ * </pre>
+ *
+ * <p>Reading never throws for a bad model: each problem becomes part of the returned {@link
+ * ModelDefinition} so one broken folder cannot hide the others. Every path is resolved (symlinks
+ * included) and must stay inside the store.
+ */
+public final class ModelStore {
+  public static final String CONFIG_FILE = "config.pbtxt";
+
+  private final Path root;
+
+  private ModelStore(Path root) {
+    this.root = root;
+  }
+
+  /** Opens the store at {@code dir}, which must be a readable directory. */
+  public static ModelStore open(Path dir) throws StoreException {
+    try {
+      Path real = dir.toRealPath();
+      if (!Files.isDirectory(real)) {
+        throw new StoreException("model store " + dir + ": not a directory");
+      }
+      return new ModelStore(real);
+    } catch (IOException e) {
+      throw new StoreException("model store " + dir + ": cannot open (" + e + ")", e);
+    }
+  }
+
+  /** The store's real path. */
+  public Path root() {
+    return root;
+  }
+
+  /** The model folder names, sorted; hidden entries and plain files are skipped. */
+  public List<String> modelNames() throws StoreException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+      for (Path p : entries) {
+        String n = p.getFileName().toString();
+        if (!n.startsWith(".") && Files.isDirectory(p)) {
+          names.add(n);
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreException("model store " + root + ": cannot list (" + e + ")", e);
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /** Reads every model folder. */
+  public List<ModelDefinition> readAll() throws StoreException {
+    List<ModelDefinition> out = new ArrayList<>();
+    for (String name : modelNames()) {
+      out.add(read(name).orElseThrow());
+    }
+    return out;
+  }
+
+  /**
+   * Reads one model folder; empty when there is no such folder. A name that is not valid (see
+   * {@link ModelNames}) is treated as absent, so it can never reach outside the store.
+   */
+  public Optional<ModelDefinition> read(String name) {
+    if (!ModelNames.isValid(name)) {
+      return Optional.empty();
+    }
+    Path dir = root.resolve(name);
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    String where = name + "/" + CONFIG_FILE;
+    Optional<String> escape = escapes(dir, name);
+    if (escape.isPresent()) {
+      return Optional.of(ModelDefinition.failed(name, dir, escape.get()));
+    }
+    Path configFile = dir.resolve(CONFIG_FILE);
+    if (!Files.isRegularFile(configFile)) {
+      return Optional.of(
+          ModelDefinition.failed(name, dir, where + ": missing; every model folder needs one"));
+    }
+    ModelConfig config;
+    try {
+      Optional<String> configEscape = escapes(configFile, where);
+      if (configEscape.isPresent()) {
+        return Optional.of(ModelDefinition.failed(name, dir, configEscape.get()));
+      }
+      config = ConfigParser.parse(configFile, where);
+    } catch (StoreException e) {
+      return Optional.of(ModelDefinition.failed(name, dir, e.getMessage()));
+    }
+    List<String> problems = ConfigValidator.problems(config, name);
+    if (!problems.isEmpty()) {
+      return Optional.of(
+          ModelDefinition.failed(name, dir, where + ": " + String.join("; ", problems)));
+    }
+    config = ConfigValidator.withDefaults(config, name);
+    SortedSet<Long> present;
+    try {
+      present = versionFolders(dir);
+    } catch (IOException e) {
+      return Optional.of(ModelDefinition.failed(name, dir, name + ": cannot list versions: " + e));
+    }
+    List<VersionEntry> versions = new ArrayList<>();
+    for (long v : VersionPolicies.select(config.getVersionPolicy(), present)) {
+      versions.add(resolveVersion(name, dir, config, v, present.contains(v)));
+    }
+    if (versions.isEmpty()) {
+      return Optional.of(
+          ModelDefinition.failed(
+              name, dir, name + ": no version folders (expected e.g. " + name + "/1/)"));
+    }
+    return Optional.of(new ModelDefinition(name, dir, config, versions, null));
+  }
+
+  private VersionEntry resolveVersion(
+      String name, Path dir, ModelConfig config, long v, boolean present) {
+    Path vdir = dir.resolve(Long.toString(v));
+    String where = name + "/" + v;
+    if (!present) {
+      return VersionEntry.failed(
+          v, vdir, where + ": listed in version_policy.specific but the folder does not exist");
+    }
+    Optional<String> escape = escapes(vdir, where);
+    if (escape.isPresent()) {
+      return VersionEntry.failed(v, vdir, escape.get());
+    }
+    Path file;
+    if (!config.getModelFile().isEmpty()) {
+      file = vdir.resolve(config.getModelFile());
+      if (!Files.isRegularFile(file)) {
+        return VersionEntry.failed(
+            v, vdir, where + "/" + config.getModelFile() + ": missing (model_file in config.pbtxt)");
+      }
+    } else {
+      List<Path> candidates;
+      try (Stream<Path> files = Files.list(vdir)) {
+        candidates =
+            files
+                .filter(Files::isRegularFile)
+                .filter(p -> Engines.fromFileName(p.getFileName().toString()).isPresent())
+                .sorted()
+                .toList();
+      } catch (IOException e) {
+        return VersionEntry.failed(v, vdir, where + ": cannot list: " + e);
+      }
+      if (candidates.size() != 1) {
+        return VersionEntry.failed(
+            v,
+            vdir,
+            where
+                + (candidates.isEmpty()
+                    ? ": no model file (expected model.onnx or model.pt)"
+                    : ": several model files " + fileNames(candidates))
+                + "; set model_file in config.pbtxt");
+      }
+      file = candidates.get(0);
+    }
+    String rel = where + "/" + vdir.relativize(file);
+    escape = escapes(file, rel);
+    if (escape.isPresent()) {
+      return VersionEntry.failed(v, vdir, escape.get());
+    }
+    String engine = config.getEngine();
+    if (engine.isEmpty()) {
+      Optional<String> inferred = Engines.fromFileName(file.getFileName().toString());
+      if (inferred.isEmpty()) {
+        return VersionEntry.failed(
+            v, vdir, rel + ": cannot tell the engine from the file name; set engine in config.pbtxt");
+      }
+      engine = inferred.get();
+    }
+    return VersionEntry.ok(v, vdir, file, engine);
+  }
+
+  /** A message when {@code p} resolves (through symlinks) to somewhere outside the store. */
+  private Optional<String> escapes(Path p, String displayName) {
+    try {
+      if (!p.toRealPath().startsWith(root)) {
+        return Optional.of(displayName + ": resolves outside the model store; refused");
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.of(displayName + ": cannot resolve (" + e.getMessage() + ")");
+    }
+  }
+
+  private static SortedSet<Long> versionFolders(Path dir) throws IOException {
+    SortedSet<Long> out = new TreeSet<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        String n = p.getFileName().toString();
+        if (Files.isDirectory(p) && n.matches("[1-9][0-9]{0,17}")) {
+          out.add(Long.parseLong(n));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<String> fileNames(List<Path> paths) {
+    return paths.stream().map(p -> p.getFileName().toString()).toList();
+  }
+}
