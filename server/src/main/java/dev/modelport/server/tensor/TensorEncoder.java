@@ -1,0 +1,73 @@
+package dev.modelport.server.tensor;
+
+import com.google.protobuf.ByteString;
+import dev.modelport.v1.Tensor;
+import java.nio.ByteBuffer;
+
+/** Turns a {@link HostTensor} into a {@link Tensor}: packed {@code raw}, or the typed field. */
+public final class TensorEncoder {
+  private TensorEncoder() {}
+
+  public static Tensor encode(HostTensor h, boolean raw) {
+    Tensor.Builder b = Tensor.newBuilder().setName(h.name()).setDtype(h.dtype());
+    for (long d : h.shape()) {
+      b.addShape(d);
+    }
+    if (!h.isNumeric()) {
+      if (h.dtype() == dev.modelport.v1.DataType.DATA_TYPE_BYTES) {
+        b.addAllBytesVal(h.elements());
+      } else {
+        h.elements().forEach(e -> b.addStringVal(e.toStringUtf8()));
+      }
+      return b.build();
+    }
+    ByteBuffer d = h.data();
+    if (raw) {
+      return b.setRaw(ByteString.copyFrom(d)).build();
+    }
+    switch (h.dtype()) {
+      case DATA_TYPE_BOOL -> {
+        while (d.hasRemaining()) {
+          b.addBoolVal(d.get() != 0);
+        }
+      }
+      case DATA_TYPE_UINT8 -> {
+        while (d.hasRemaining()) {
+          b.addIntVal(d.get() & 0xff);
+        }
+      }
+      case DATA_TYPE_INT8 -> {
+        while (d.hasRemaining()) {
+          b.addIntVal(d.get());
+        }
+      }
+      case DATA_TYPE_INT32 -> {
+        while (d.hasRemaining()) {
+          b.addIntVal(d.getInt());
+        }
+      }
+      case DATA_TYPE_INT64 -> {
+        while (d.hasRemaining()) {
+          b.addInt64Val(d.getLong());
+        }
+      }
+      case DATA_TYPE_FLOAT16 -> {
+        while (d.hasRemaining()) {
+          b.addFloatVal(DataTypes.halfToFloat(d.getShort()));
+        }
+      }
+      case DATA_TYPE_FLOAT32 -> {
+        while (d.hasRemaining()) {
+          b.addFloatVal(d.getFloat());
+        }
+      }
+      case DATA_TYPE_FLOAT64 -> {
+        while (d.hasRemaining()) {
+          b.addDoubleVal(d.getDouble());
+        }
+      }
+      default -> throw new IllegalArgumentException("cannot encode " + h);
+    }
+    return b.build();
+  }
+}
