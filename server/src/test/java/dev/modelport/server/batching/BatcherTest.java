@@ -1,0 +1,136 @@
+package dev.modelport.server.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelport.server.errors.ErrorCode;
+import dev.modelport.server.errors.ModelportException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BatcherTest {
+  static BatchPolicy policy(int maxRows, long delayNanos, int target, int queue) {
+    return new BatchPolicy(maxRows, delayNanos, target, queue);
+  }
+
+  static List<String> ids(List<FakeItem> batch) {
+    return batch.stream().map(i -> i.id).toList();
+  }
+
+  @Test
+  void fullQueue_rejectsWithResourceExhausted() {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, 0, 0, 2));
+    b.offer(new FakeItem("a", 1));
+    b.offer(new FakeItem("b", 1));
+    assertThatThrownBy(() -> b.offer(new FakeItem("c", 1)))
+        .isInstanceOfSatisfying(
+            ModelportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED))
+        .hasMessageContaining("queue full (2 requests waiting)");
+    assertThat(b.queued()).isEqualTo(2);
+  }
+
+  @Test
+  void noDelay_takesEverythingQueuedAtOnce() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, 0, 0, 100));
+    for (String id : List.of("a", "b", "c")) {
+      b.offer(new FakeItem(id, 1));
+    }
+    assertThat(ids(b.nextBatch())).containsExactly("a", "b", "c");
+    assertThat(b.queued()).isZero();
+  }
+
+  @Test
+  void maxBatchRows_isCountedInRows_andOrderIsKept() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, 0, 0, 100));
+    b.offer(new FakeItem("a", 3));
+    b.offer(new FakeItem("b", 3));
+    b.offer(new FakeItem("c", 3));
+    b.offer(new FakeItem("d", 2));
+    assertThat(ids(b.nextBatch())).containsExactly("a", "b");
+    assertThat(ids(b.nextBatch())).containsExactly("c", "d");
+  }
+
+  @Test
+  void nonBatchingModel_runsOneRequestPerBatch() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(0, 1_000_000_000L, 0, 100));
+    b.offer(new FakeItem("a", 1));
+    b.offer(new FakeItem("b", 1));
+    assertThat(ids(b.nextBatch())).containsExactly("a");
+    assertThat(ids(b.nextBatch())).containsExactly("b");
+  }
+
+  @Test
+  void withDelay_waitsUntilTargetRowsArrive() throws Exception {
+    // An hour of delay: the batch can only be released by reaching the target of 4 rows.
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, TimeUnit.HOURS.toNanos(1), 4, 100));
+    b.offer(new FakeItem("a", 1));
+    CompletableFuture<List<FakeItem>> batch =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return b.nextBatch();
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    b.offer(new FakeItem("b", 2));
+    b.offer(new FakeItem("c", 1));
+    assertThat(ids(batch.get(30, TimeUnit.SECONDS))).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void withDelay_runsWhatItHasWhenTheDelayRunsOut() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, TimeUnit.MILLISECONDS.toNanos(2), 4, 100));
+    b.offer(new FakeItem("a", 1));
+    assertThat(ids(b.nextBatch())).containsExactly("a");
+  }
+
+  @Test
+  void withDelay_doesNotWaitWhenTheNextRequestDoesNotFit() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(4, TimeUnit.HOURS.toNanos(1), 4, 100));
+    b.offer(new FakeItem("a", 2));
+    b.offer(new FakeItem("b", 3));
+    assertThat(ids(b.nextBatch())).containsExactly("a");
+  }
+
+  @Test
+  void droppedItems_areFailedWithTheirReason_andNeverBatched() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, 0, 0, 100));
+    FakeItem late = new FakeItem("late", 1);
+    late.dropReason = new ModelportException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed");
+    b.offer(late);
+    b.offer(new FakeItem("ok", 1));
+    assertThat(ids(b.nextBatch())).containsExactly("ok");
+    assertThatThrownBy(late.result::get)
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ModelportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
+  }
+
+  @Test
+  void close_handsOutWhatIsQueued_thenNull_andRefusesNewWork() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(1, 0, 0, 100));
+    b.offer(new FakeItem("a", 1));
+    b.offer(new FakeItem("b", 1));
+    b.close();
+    assertThatThrownBy(() -> b.offer(new FakeItem("c", 1)))
+        .isInstanceOfSatisfying(
+            ModelportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    assertThat(ids(b.nextBatch())).containsExactly("a");
+    assertThat(ids(b.nextBatch())).containsExactly("b");
+    assertThat(b.nextBatch()).isNull();
+  }
+
+  @Test
+  void abort_failsEverythingQueued() {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(1, 0, 0, 100));
+    FakeItem a = new FakeItem("a", 1);
+    b.offer(a);
+    b.abort(new ModelportException(ErrorCode.UNAVAILABLE, "bye"));
+    assertThat(a.result).isCompletedExceptionally();
+  }
+}
