@@ -190,7 +190,13 @@ public final class ModelStore {
       }
       engine = inferred.get();
     }
-    return VersionEntry.ok(v, vdir, file, engine);
+    String fingerprint;
+    try {
+      fingerprint = Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis();
+    } catch (IOException e) {
+      return VersionEntry.failed(v, vdir, rel + ": cannot read: " + e.getMessage());
+    }
+    return VersionEntry.ok(v, vdir, file, engine, fingerprint);
   }
 
   /** A message when {@code p} resolves (through symlinks) to somewhere outside the store. */

@@ -13,8 +13,11 @@ import java.util.Optional;
  * @param modelFile the model file to load, inside {@code dir}; null when {@code problem} is set
  * @param engine the DJL engine name; null when {@code problem} is set
  * @param problem why this version cannot load, or null
+ * @param fingerprint size and modification time of the model file, so a file replaced in place
+ *     reads as a changed entry; empty when {@code problem} is set
  */
-public record VersionEntry(long version, Path dir, Path modelFile, String engine, String problem) {
+public record VersionEntry(
+    long version, Path dir, Path modelFile, String engine, String problem, String fingerprint) {
   public VersionEntry {
     Objects.requireNonNull(dir, "dir");
     if ((problem == null) == (modelFile == null || engine == null)) {
@@ -22,12 +25,12 @@ public record VersionEntry(long version, Path dir, Path modelFile, String engine
     }
   }
 
-  static VersionEntry ok(long version, Path dir, Path modelFile, String engine) {
-    return new VersionEntry(version, dir, modelFile, engine, null);
+  static VersionEntry ok(long version, Path dir, Path modelFile, String engine, String fingerprint) {
+    return new VersionEntry(version, dir, modelFile, engine, null, fingerprint);
   }
 
   static VersionEntry failed(long version, Path dir, String problem) {
-    return new VersionEntry(version, dir, null, null, problem);
+    return new VersionEntry(version, dir, null, null, problem, "");
   }
 
   /** Why this version cannot load, if it cannot. */

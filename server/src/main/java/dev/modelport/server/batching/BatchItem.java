@@ -13,6 +13,14 @@ public interface BatchItem {
    */
   ModelportException dropReason();
 
+  /**
+   * Items with different keys never share a batch (e.g. different non-batch dimensions, which
+   * cannot be concatenated). Null: compatible with everything.
+   */
+  default Object batchKey() {
+    return null;
+  }
+
   /** True once this item has been completed, with a result or an error. */
   boolean isDone();
 

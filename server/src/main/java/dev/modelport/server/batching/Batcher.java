@@ -6,7 +6,6 @@ import dev.modelport.server.errors.ModelportException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -143,7 +142,9 @@ public final class Batcher<T extends BatchItem> {
         if (!batch.isEmpty()) {
           break;
         }
-      } else if (!batch.isEmpty() && rows + next.rows() > policy.maxBatchRows()) {
+      } else if (!batch.isEmpty()
+          && (rows + next.rows() > policy.maxBatchRows()
+              || !java.util.Objects.equals(batch.get(0).batchKey(), next.batchKey()))) {
         break;
       }
       queue.pollFirst();
@@ -163,6 +164,16 @@ public final class Batcher<T extends BatchItem> {
           reason != null
               ? reason
               : new ModelportException(ErrorCode.CANCELLED, "dropped before it ran"));
+    }
+  }
+
+  /** True once {@link #close()} or {@link #abort} was called. */
+  public boolean isClosed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -54,6 +54,22 @@ class BatcherTest {
   }
 
   @Test
+  void differentBatchKeys_neverShareABatch() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, 0, 0, 100));
+    FakeItem a = new FakeItem("a", 1);
+    FakeItem c = new FakeItem("c", 1);
+    FakeItem d = new FakeItem("d", 1);
+    a.key = List.of(5L);
+    c.key = List.of(7L);
+    d.key = List.of(7L);
+    b.offer(a);
+    b.offer(c);
+    b.offer(d);
+    assertThat(ids(b.nextBatch())).containsExactly("a");
+    assertThat(ids(b.nextBatch())).containsExactly("c", "d");
+  }
+
+  @Test
   void nonBatchingModel_runsOneRequestPerBatch() throws Exception {
     Batcher<FakeItem> b = new Batcher<>("m", policy(0, 1_000_000_000L, 0, 100));
     b.offer(new FakeItem("a", 1));

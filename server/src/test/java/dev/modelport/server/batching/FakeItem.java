@@ -9,6 +9,7 @@ final class FakeItem implements BatchItem {
   final int rows;
   final CompletableFuture<String> result = new CompletableFuture<>();
   volatile ModelportException dropReason;
+  Object key;
 
   FakeItem(String id, int rows) {
     this.id = id;
@@ -23,6 +24,11 @@ final class FakeItem implements BatchItem {
   @Override
   public ModelportException dropReason() {
     return dropReason;
+  }
+
+  @Override
+  public Object batchKey() {
+    return key;
   }
 
   @Override

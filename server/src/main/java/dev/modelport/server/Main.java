@@ -1,0 +1,74 @@
+package dev.modelport.server;
+
+import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.runtime.VersionLoader;
+import dev.modelport.store.ModelStore;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerBuilder;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * {@code java -jar server/target/modelport-server.jar --port 8500 --metrics-port 9500
+ * --model-store DIR}. SIGTERM (and Ctrl-C) turn health NOT_SERVING, let requests in flight finish,
+ * then exit 0.
+ */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  /** Largest request or response; the default models need far less. */
+  static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    defaultSystemProperty("ai.djl.offline", "true");
+    defaultSystemProperty("ai.djl.onnx.disable_alternative", "true");
+    ServerOptions options;
+    try {
+      options = ServerOptions.parse(args, System.getenv());
+    } catch (ServerOptions.UsageException e) {
+      if (!e.getMessage().isEmpty()) {
+        System.err.println("modelport: " + e.getMessage());
+      }
+      System.err.print(ServerOptions.USAGE);
+      System.exit(e.getMessage().isEmpty() ? 0 : 2);
+      return;
+    }
+    long started = System.nanoTime();
+    ServerBuilder<?> builder =
+        Grpc.newServerBuilderForPort(options.port(), InsecureServerCredentials.create())
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+    ModelRegistry registry =
+        new ModelRegistry(
+            ModelStore.open(options.modelStore()), VersionLoader.forThisMachine(), options.drainGrace());
+    ModelportServer server = new ModelportServer(builder, registry, options.drainGrace());
+    Runnable stopAndExit =
+        () -> {
+          server.stop();
+          System.exit(0);
+        };
+    for (String sig : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(sig), s -> new Thread(stopAndExit, "modelport-shutdown").start());
+    }
+    log.info("model store: {}", options.modelStore().toAbsolutePath().normalize());
+    if (options.metricsPort() != 0) {
+      log.warn("--metrics-port {}: no metrics endpoint yet (not implemented)", options.metricsPort());
+    }
+    server.start();
+    log.info(
+        "SERVING after {} ms: {}",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        registry.readiness());
+    server.awaitTermination();
+  }
+
+  private static void defaultSystemProperty(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

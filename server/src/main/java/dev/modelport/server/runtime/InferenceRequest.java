@@ -1,0 +1,92 @@
+package dev.modelport.server.runtime;
+
+import dev.modelport.server.batching.BatchItem;
+import dev.modelport.server.errors.ErrorCode;
+import dev.modelport.server.errors.ModelportException;
+import dev.modelport.server.tensor.HostTensor;
+import dev.modelport.server.tensor.ValidatedRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One queued inference request: its validated inputs, its deadline and cancellation signal (from
+ * the transport, as plain Java so this package stays free of gRPC), and the future its outputs
+ * complete.
+ */
+public final class InferenceRequest implements BatchItem {
+  /** No deadline. */
+  public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+  private final ValidatedRequest request;
+  private final long deadlineNanos; // System.nanoTime() based, or NO_DEADLINE
+  private final BooleanSupplier cancelled;
+  private final Object batchKey;
+  private final CompletableFuture<List<HostTensor>> result = new CompletableFuture<>();
+
+  public InferenceRequest(ValidatedRequest request, long deadlineNanos, BooleanSupplier cancelled) {
+    this.request = request;
+    this.deadlineNanos = deadlineNanos;
+    this.cancelled = cancelled;
+    this.batchKey = nonBatchDims(request);
+  }
+
+  public ValidatedRequest request() {
+    return request;
+  }
+
+  /** Completes with the requested outputs (in signature order) or a {@link ModelportException}. */
+  public CompletableFuture<List<HostTensor>> result() {
+    return result;
+  }
+
+  @Override
+  public int rows() {
+    return request.rows();
+  }
+
+  @Override
+  public Object batchKey() {
+    return batchKey;
+  }
+
+  @Override
+  public ModelportException dropReason() {
+    if (cancelled.getAsBoolean()) {
+      return new ModelportException(ErrorCode.CANCELLED, "the call was cancelled before it ran");
+    }
+    if (deadlineNanos != NO_DEADLINE && System.nanoTime() - deadlineNanos >= 0) {
+      return new ModelportException(
+          ErrorCode.DEADLINE_EXCEEDED, "deadline passed while queued; the request was not computed");
+    }
+    return null;
+  }
+
+  @Override
+  public boolean isDone() {
+    return result.isDone();
+  }
+
+  @Override
+  public void fail(Throwable error) {
+    result.completeExceptionally(error);
+  }
+
+  void complete(List<HostTensor> outputs) {
+    result.complete(outputs);
+  }
+
+  /** Dimensions after the batch one, per input: requests that differ cannot be concatenated. */
+  private static Object nonBatchDims(ValidatedRequest r) {
+    List<List<Long>> key = new ArrayList<>(r.inputs().size());
+    for (HostTensor t : r.inputs()) {
+      List<Long> dims = new ArrayList<>(Math.max(0, t.rank() - 1));
+      for (int i = 1; i < t.rank(); i++) {
+        dims.add(t.dim(i));
+      }
+      key.add(dims);
+    }
+    return key;
+  }
+}

@@ -1,0 +1,186 @@
+package dev.modelport.server.runtime;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import dev.modelport.server.batching.BatchPolicy;
+import dev.modelport.server.batching.BatchRunner;
+import dev.modelport.server.batching.Batcher;
+import dev.modelport.server.batching.WorkerPool;
+import dev.modelport.server.placement.DeviceTopology;
+import dev.modelport.server.placement.PlacementException;
+import dev.modelport.server.placement.PlacementPlanner;
+import dev.modelport.server.tensor.HostTensor;
+import dev.modelport.store.VersionEntry;
+import dev.modelport.v1.DynamicBatching;
+import dev.modelport.v1.ModelConfig;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads one version: plans its devices, loads the model once per device with DJL, builds its
+ * translator, starts one worker per instance (each creating its own Predictor) and warms every
+ * instance up with one real inference. Only then is the version returned, READY.
+ */
+public final class VersionLoader {
+  private static final Logger log = LoggerFactory.getLogger(VersionLoader.class);
+
+  private final Function<String, DeviceTopology> topologies;
+
+  /** @param topologies the device topology each engine sees (simulated in tests) */
+  public VersionLoader(Function<String, DeviceTopology> topologies) {
+    this.topologies = topologies;
+  }
+
+  /** What DJL sees on this machine. */
+  public static VersionLoader forThisMachine() {
+    return new VersionLoader(DeviceTopology::of);
+  }
+
+  public ServedVersion load(String modelName, ModelConfig config, VersionEntry entry)
+      throws LoadException {
+    if (entry.problem() != null) {
+      throw new LoadException(entry.problem());
+    }
+    long start = System.nanoTime();
+    String label = modelName + " v" + entry.version();
+    List<Device> devices;
+    try {
+      devices = PlacementPlanner.plan(config.getInstanceGroupList(), topologies.apply(entry.engine()));
+    } catch (PlacementException e) {
+      throw new LoadException(e.getMessage(), e);
+    }
+    Map<Device, ZooModel<NDList, NDList>> models = new LinkedHashMap<>();
+    BatchTranslator translator = null;
+    try {
+      for (Device d : devices) {
+        if (!models.containsKey(d)) {
+          models.put(d, loadModel(entry, d, label));
+        }
+      }
+      translator = Translators.create(config, entry, models.values().iterator().next());
+      Batcher<InferenceRequest> batcher = new Batcher<>(label, policy(config));
+      WorkerPool<InferenceRequest> pool = new WorkerPool<>(label, batcher);
+      List<BatchRunner.Factory<InferenceRequest>> factories = new ArrayList<>();
+      for (Device d : devices) {
+        ZooModel<NDList, NDList> model = models.get(d);
+        BatchTranslator t = translator;
+        factories.add(() -> new PredictorRunner(model.newPredictor(new DjlBatchTranslator(t)), t));
+      }
+      try {
+        pool.start(factories).get();
+      } catch (ExecutionException e) {
+        pool.drain(Duration.ofSeconds(10));
+        Throwable cause = e.getCause();
+        throw new LoadException(
+            "warm-up failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()),
+            cause);
+      }
+      log.info(
+          "{}: READY on {} in {} ms",
+          label,
+          devices,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      return new ServedVersion(
+          modelName, entry, config, translator, new ArrayList<>(models.values()), devices, batcher, pool);
+    } catch (LoadException e) {
+      closeAll(translator, models);
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeAll(translator, models);
+      throw new LoadException("interrupted while loading", e);
+    } catch (RuntimeException e) {
+      closeAll(translator, models);
+      throw new LoadException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+    }
+  }
+
+  private static ZooModel<NDList, NDList> loadModel(VersionEntry entry, Device device, String label)
+      throws LoadException {
+    Criteria<NDList, NDList> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optModelPath(entry.modelFile())
+            .optEngine(entry.engine())
+            .optDevice(device)
+            .optTranslator(new NoopTranslator())
+            .build();
+    try {
+      return criteria.loadModel();
+    } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
+      String file = entry.dir().getParent().getFileName() + "/" + entry.version() + "/"
+          + entry.modelFile().getFileName();
+      String why = e.getMessage() == null ? e.toString() : e.getMessage().strip();
+      if (why.length() > 400) {
+        why = why.substring(0, 400) + "...";
+      }
+      throw new LoadException(
+          file + ": " + entry.engine() + " cannot load it on " + device + ": " + why, e);
+    }
+  }
+
+  static BatchPolicy policy(ModelConfig config) {
+    DynamicBatching db = config.getDynamicBatching();
+    int target = db.getPreferredBatchSizeList().stream().mapToInt(Integer::intValue).max().orElse(0);
+    return new BatchPolicy(
+        config.getMaxBatchSize(),
+        TimeUnit.MICROSECONDS.toNanos(db.getMaxQueueDelayMicros()),
+        target,
+        db.getMaxQueueSize());
+  }
+
+  private static void closeAll(BatchTranslator t, Map<Device, ZooModel<NDList, NDList>> models) {
+    if (t != null) {
+      t.close();
+    }
+    models.values().forEach(ZooModel::close);
+  }
+
+  /** A worker's runner: its own Predictor, warmed up once before it takes traffic. */
+  private static final class PredictorRunner implements BatchRunner<InferenceRequest> {
+    private final Predictor<List<InferenceRequest>, List<List<HostTensor>>> predictor;
+
+    PredictorRunner(
+        Predictor<List<InferenceRequest>, List<List<HostTensor>>> predictor, BatchTranslator t)
+        throws Exception {
+      this.predictor = predictor;
+      try {
+        InferenceRequest warmup =
+            new InferenceRequest(t.warmupRequest(), InferenceRequest.NO_DEADLINE, () -> false);
+        run(List.of(warmup));
+        warmup.result().getNow(null);
+      } catch (Exception e) {
+        predictor.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void run(List<InferenceRequest> batch) throws Exception {
+      List<List<HostTensor>> results = predictor.predict(batch);
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).complete(results.get(i));
+      }
+    }
+
+    @Override
+    public void close() {
+      predictor.close();
+    }
+  }
+}
