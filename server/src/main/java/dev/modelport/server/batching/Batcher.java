@@ -123,6 +123,17 @@ public final class Batcher<T extends BatchItem> {
       if (!queue.isEmpty()) {
         changed.signal(); // leftovers: let another free worker start on them
       }
+      if (policy.maxQueueDelayNanos() > 0) {
+        // Deadlines may have passed while the batch waited to fill: drop those now.
+        batch.removeIf(
+            item -> {
+              boolean drop = item.dropReason() != null;
+              if (drop) {
+                dropped.add(item);
+              }
+              return drop;
+            });
+      }
       return batch;
     } finally {
       lock.unlock();

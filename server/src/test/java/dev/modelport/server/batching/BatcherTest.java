@@ -128,6 +128,34 @@ class BatcherTest {
   }
 
   @Test
+  void itemsExpiringWhileTheBatchWaits_areDroppedBeforeItRuns() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, TimeUnit.HOURS.toNanos(1), 2, 100));
+    FakeItem early = new FakeItem("early", 1);
+    b.offer(early);
+    CompletableFuture<List<FakeItem>> batch =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return b.nextBatch();
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    // Wait until the worker has taken "early" into a batch that waits for a second row...
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (b.queued() > 0 && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    assertThat(b.queued()).isZero();
+    // ...then let its deadline pass, and complete the batch with a request of two rows.
+    early.dropReason = new ModelportException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed");
+    b.offer(new FakeItem("late", 2));
+    List<FakeItem> got = batch.get(30, TimeUnit.SECONDS);
+    assertThat(ids(got)).containsExactly("late");
+    assertThat(early.result).isCompletedExceptionally();
+  }
+
+  @Test
   void close_handsOutWhatIsQueued_thenNull_andRefusesNewWork() throws Exception {
     Batcher<FakeItem> b = new Batcher<>("m", policy(1, 0, 0, 100));
     b.offer(new FakeItem("a", 1));
