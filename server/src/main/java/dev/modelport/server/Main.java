@@ -52,7 +52,15 @@ public final class Main {
           System.exit(0);
         };
     for (String sig : new String[] {"TERM", "INT"}) {
-      Signal.handle(new Signal(sig), s -> new Thread(stopAndExit, "modelport-shutdown").start());
+      Signal.handle(
+          new Signal(sig),
+          s -> {
+            // Not a daemon (the signal thread is one, and would pass that on): the JVM must wait
+            // for the drain, not exit when main returns.
+            Thread t = new Thread(stopAndExit, "modelport-shutdown");
+            t.setDaemon(false);
+            t.start();
+          });
     }
     log.info("model store: {}", options.modelStore().toAbsolutePath().normalize());
     if (options.metricsPort() != 0) {
