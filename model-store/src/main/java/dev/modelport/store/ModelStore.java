@@ -150,7 +150,9 @@ public final class ModelStore {
       file = vdir.resolve(config.getModelFile());
       if (!Files.isRegularFile(file)) {
         return VersionEntry.failed(
-            v, vdir, where + "/" + config.getModelFile() + ": missing (model_file in config.pbtxt)");
+            v,
+            vdir,
+            where + "/" + config.getModelFile() + ": missing (model_file in config.pbtxt)");
       }
     } else {
       List<Path> candidates;
@@ -186,7 +188,9 @@ public final class ModelStore {
       Optional<String> inferred = Engines.fromFileName(file.getFileName().toString());
       if (inferred.isEmpty()) {
         return VersionEntry.failed(
-            v, vdir, rel + ": cannot tell the engine from the file name; set engine in config.pbtxt");
+            v,
+            vdir,
+            rel + ": cannot tell the engine from the file name; set engine in config.pbtxt");
       }
       engine = inferred.get();
     }

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One version the version policy selects: its folder, and either the model file and engine to
- * load, or the reason it cannot be loaded (a missing folder, no model file, two candidates).
+ * One version the version policy selects: its folder, and either the model file and engine to load,
+ * or the reason it cannot be loaded (a missing folder, no model file, two candidates).
  *
  * @param version the positive version number (the folder name)
  * @param dir the version folder (may not exist when {@code problem} says so)
@@ -25,7 +25,8 @@ public record VersionEntry(
     }
   }
 
-  static VersionEntry ok(long version, Path dir, Path modelFile, String engine, String fingerprint) {
+  static VersionEntry ok(
+      long version, Path dir, Path modelFile, String engine, String fingerprint) {
     return new VersionEntry(version, dir, modelFile, engine, null, fingerprint);
   }
 

@@ -11,8 +11,8 @@ public final class VersionPolicies {
   private VersionPolicies() {}
 
   /**
-   * The versions to serve, ascending. {@code specific} may name versions that are not present:
-   * they are returned too, so the caller can report them as failed rather than drop them silently.
+   * The versions to serve, ascending. {@code specific} may name versions that are not present: they
+   * are returned too, so the caller can report them as failed rather than drop them silently.
    */
   public static List<Long> select(VersionPolicy policy, SortedSet<Long> present) {
     switch (policy.getPolicyChoiceCase()) {

@@ -19,7 +19,8 @@ class ModelStoreTest {
     Path dir = Files.createDirectories(store.resolve(name));
     Files.writeString(dir.resolve("config.pbtxt"), config);
     for (long v : versions) {
-      Files.write(Files.createDirectories(dir.resolve(Long.toString(v))).resolve("model.onnx"),
+      Files.write(
+          Files.createDirectories(dir.resolve(Long.toString(v))).resolve("model.onnx"),
           new byte[] {1});
     }
   }
@@ -49,7 +50,9 @@ class ModelStoreTest {
         version_policy { latest { num_versions: 2 } }
         version_labels { key: "stable" value: 1 }
         """,
-        1, 2, 3);
+        1,
+        2,
+        3);
     ModelDefinition d = read("iris");
     assertThat(d.problemIfAny()).isEmpty();
     ModelConfig c = d.config();
@@ -193,8 +196,8 @@ class ModelStoreTest {
         .contains("several model files [a.onnx, b.pt]");
 
     model("weird", "model_file: \"weights.bin\"\n");
-    Files.write(Files.createDirectories(store.resolve("weird/1")).resolve("weights.bin"),
-        new byte[] {1});
+    Files.write(
+        Files.createDirectories(store.resolve("weird/1")).resolve("weights.bin"), new byte[] {1});
     assertThat(read("weird").versions().get(0).problem()).contains("set engine");
   }
 

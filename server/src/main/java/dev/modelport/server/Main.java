@@ -12,9 +12,8 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * {@code java -jar server/target/modelport-server.jar --port 8500 --metrics-port 9500
- * --model-store DIR}. SIGTERM (and Ctrl-C) turn health NOT_SERVING, let requests in flight finish,
- * then exit 0.
+ * {@code java -jar server/target/modelport-server.jar --port 8500 --metrics-port 9500 --model-store
+ * DIR}. SIGTERM (and Ctrl-C) turn health NOT_SERVING, let requests in flight finish, then exit 0.
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -44,7 +43,9 @@ public final class Main {
             .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     ModelRegistry registry =
         new ModelRegistry(
-            ModelStore.open(options.modelStore()), VersionLoader.forThisMachine(), options.drainGrace());
+            ModelStore.open(options.modelStore()),
+            VersionLoader.forThisMachine(),
+            options.drainGrace());
     ModelportServer server = new ModelportServer(builder, registry, options.drainGrace());
     Runnable stopAndExit =
         () -> {
@@ -64,7 +65,8 @@ public final class Main {
     }
     log.info("model store: {}", options.modelStore().toAbsolutePath().normalize());
     if (options.metricsPort() != 0) {
-      log.warn("--metrics-port {}: no metrics endpoint yet (not implemented)", options.metricsPort());
+      log.warn(
+          "--metrics-port {}: no metrics endpoint yet (not implemented)", options.metricsPort());
     }
     server.start();
     log.info(

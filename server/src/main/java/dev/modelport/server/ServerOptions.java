@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Command-line flags, each with an environment twin (flag wins): {@code --port} /
- * MODELPORT_PORT (gRPC, default 8500, 0 = any free port), {@code --metrics-port} /
- * MODELPORT_METRICS_PORT (default 9500), {@code --model-store} / MODELPORT_MODEL_STORE (default:
- * the repository's own store), {@code --drain-seconds} / MODELPORT_DRAIN_SECONDS (grace for
- * in-flight requests on shutdown, default 30).
+ * Command-line flags, each with an environment twin (flag wins): {@code --port} / MODELPORT_PORT
+ * (gRPC, default 8500, 0 = any free port), {@code --metrics-port} / MODELPORT_METRICS_PORT (default
+ * 9500), {@code --model-store} / MODELPORT_MODEL_STORE (default: the repository's own store),
+ * {@code --drain-seconds} / MODELPORT_DRAIN_SECONDS (grace for in-flight requests on shutdown,
+ * default 30).
  */
 public record ServerOptions(int port, int metricsPort, Path modelStore, Duration drainGrace) {
   static final String USAGE =

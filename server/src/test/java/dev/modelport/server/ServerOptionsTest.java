@@ -14,7 +14,8 @@ class ServerOptionsTest {
 
   @Test
   void defaults_followTheContract() throws Exception {
-    ServerOptions o = ServerOptions.parse(new String[] {"--model-store", store.toString()}, Map.of());
+    ServerOptions o =
+        ServerOptions.parse(new String[] {"--model-store", store.toString()}, Map.of());
     assertThat(o.port()).isEqualTo(8500);
     assertThat(o.metricsPort()).isEqualTo(9500);
     assertThat(o.drainGrace()).isEqualTo(Duration.ofSeconds(30));
@@ -33,7 +34,8 @@ class ServerOptionsTest {
     assertThat(o.metricsPort()).isEqualTo(9001);
     assertThat(o.modelStore()).isEqualTo(store);
     assertThat(o.drainGrace()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(ServerOptions.parse(new String[] {"--port=0", "--metrics-port", "7"}, env).port()).isZero();
+    assertThat(ServerOptions.parse(new String[] {"--port=0", "--metrics-port", "7"}, env).port())
+        .isZero();
   }
 
   @Test
@@ -45,7 +47,10 @@ class ServerOptionsTest {
         .hasMessageContaining("unknown flag --bogus");
     assertThatThrownBy(() -> ServerOptions.parse(new String[] {"--port"}, env))
         .hasMessageContaining("--port: missing value");
-    assertThatThrownBy(() -> ServerOptions.parse(new String[] {"--model-store", store.resolve("nope").toString()}, Map.of()))
+    assertThatThrownBy(
+            () ->
+                ServerOptions.parse(
+                    new String[] {"--model-store", store.resolve("nope").toString()}, Map.of()))
         .hasMessageContaining("not a directory");
   }
 }

@@ -12,11 +12,11 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A bounded queue of requests for one served version, from which workers take batches.
  *
- * <p>Admission ({@link #offer}) never blocks: a full queue fails at once with RESOURCE_EXHAUSTED,
- * a closed one with UNAVAILABLE. A worker calling {@link #nextBatch} takes queued requests in
- * arrival order while they fit in {@code maxBatchRows}; with a queue delay it then waits, at most
- * until the oldest request has waited {@code maxQueueDelayNanos}, for the batch to reach {@code
- * targetRows}. Requests whose {@link BatchItem#dropReason()} is set are failed, not batched.
+ * <p>Admission ({@link #offer}) never blocks: a full queue fails at once with RESOURCE_EXHAUSTED, a
+ * closed one with UNAVAILABLE. A worker calling {@link #nextBatch} takes queued requests in arrival
+ * order while they fit in {@code maxBatchRows}; with a queue delay it then waits, at most until the
+ * oldest request has waited {@code maxQueueDelayNanos}, for the batch to reach {@code targetRows}.
+ * Requests whose {@link BatchItem#dropReason()} is set are failed, not batched.
  *
  * <p>One lock guards the queue: it is held only to move references, and completions (failing
  * dropped items) happen after it is released.
@@ -49,7 +49,8 @@ public final class Batcher<T extends BatchItem> {
     lock.lock();
     try {
       if (closed) {
-        throw new ModelportException(ErrorCode.UNAVAILABLE, name + ": no longer accepting requests");
+        throw new ModelportException(
+            ErrorCode.UNAVAILABLE, name + ": no longer accepting requests");
       }
       if (queue.size() >= policy.maxQueueSize()) {
         throw new ModelportException(
@@ -74,8 +75,8 @@ public final class Batcher<T extends BatchItem> {
   }
 
   /**
-   * Blocks until a batch is ready and returns it (never empty), or returns null once the batcher
-   * is closed and drained: queued requests are still handed out after {@link #close()}.
+   * Blocks until a batch is ready and returns it (never empty), or returns null once the batcher is
+   * closed and drained: queued requests are still handed out after {@link #close()}.
    */
   public List<T> nextBatch() throws InterruptedException {
     List<T> dropped = new ArrayList<>();

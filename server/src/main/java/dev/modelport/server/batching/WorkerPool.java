@@ -71,12 +71,16 @@ public final class WorkerPool<T extends BatchItem> {
       runner.run(batch);
     } catch (Throwable e) {
       log.warn("{}: batch of {} failed", name, batch.size(), e);
-      failIncomplete(batch, new ModelportException(
-          ErrorCode.INTERNAL, name + ": the engine failed on this batch: " + describe(e), e));
+      failIncomplete(
+          batch,
+          new ModelportException(
+              ErrorCode.INTERNAL, name + ": the engine failed on this batch: " + describe(e), e));
       return;
     }
-    failIncomplete(batch, new ModelportException(
-        ErrorCode.INTERNAL, name + ": the engine returned no result for this request"));
+    failIncomplete(
+        batch,
+        new ModelportException(
+            ErrorCode.INTERNAL, name + ": the engine returned no result for this request"));
   }
 
   private static <T extends BatchItem> void failIncomplete(List<T> batch, ModelportException e) {
@@ -101,8 +105,8 @@ public final class WorkerPool<T extends BatchItem> {
   }
 
   /**
-   * Stops taking new requests, lets the workers finish everything queued, and waits for them up
-   * to {@code grace}; past it, what is still queued fails with UNAVAILABLE and workers are
+   * Stops taking new requests, lets the workers finish everything queued, and waits for them up to
+   * {@code grace}; past it, what is still queued fails with UNAVAILABLE and workers are
    * interrupted. Runners (and their predictors) are closed by their own threads on the way out.
    *
    * @return true when every worker finished within {@code grace}

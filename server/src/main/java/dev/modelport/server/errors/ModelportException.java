@@ -3,9 +3,8 @@ package dev.modelport.server.errors;
 import java.util.Objects;
 
 /**
- * A failure with a domain {@link ErrorCode} and a message meant for the caller: it names the
- * field, the value and what was expected (e.g. {@code input "features": shape [2,5] does not fit
- * [-1,4]}).
+ * A failure with a domain {@link ErrorCode} and a message meant for the caller: it names the field,
+ * the value and what was expected (e.g. {@code input "features": shape [2,5] does not fit [-1,4]}).
  */
 public final class ModelportException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -51,7 +51,8 @@ public final class StatusMapping {
   /** The {@code google.rpc.Status} for a failed PredictStream item. */
   public static com.google.rpc.Status toRpcStatus(Throwable t) {
     Status s = toStatus(t);
-    com.google.rpc.Status.Builder b = com.google.rpc.Status.newBuilder().setCode(s.getCode().value());
+    com.google.rpc.Status.Builder b =
+        com.google.rpc.Status.newBuilder().setCode(s.getCode().value());
     if (s.getDescription() != null) {
       b.setMessage(s.getDescription());
     }

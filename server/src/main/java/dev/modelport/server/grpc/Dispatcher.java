@@ -17,10 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The request path up to the queue, on the calling gRPC thread: resolve the model version,
- * validate against its signature, check translator parameters, enqueue. Nothing here allocates
- * native memory, so a bad request costs only this. Answers are encoded on the worker that ran the
- * batch.
+ * The request path up to the queue, on the calling gRPC thread: resolve the model version, validate
+ * against its signature, check translator parameters, enqueue. Nothing here allocates native
+ * memory, so a bad request costs only this. Answers are encoded on the worker that ran the batch.
  */
 final class Dispatcher {
   /** A version may be swapped out between resolve and enqueue; then resolve again. */

@@ -44,7 +44,8 @@ public final class HealthReporter {
       boolean all = true; // vacuously true for an empty store
       for (Map.Entry<String, Boolean> e : ready.entrySet()) {
         all &= e.getValue();
-        health.setStatus(e.getKey(), e.getValue() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        health.setStatus(
+            e.getKey(), e.getValue() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
       }
       for (String gone : reported) {
         if (!ready.containsKey(gone)) {

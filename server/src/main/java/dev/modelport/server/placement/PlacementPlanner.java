@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Plans instances: {@code instance_group { count: 2 kind: KIND_GPU gpus: [0, 1] }} is two
- * instances on each listed GPU; KIND_GPU without gpus is every visible GPU; KIND_CPU is {@code
- * count} CPU instances; KIND_UNSPECIFIED (the default) is {@code count} on every visible GPU, or on
- * the CPU when there is none. Asking for a GPU the machine lacks is an error for that model only.
+ * Plans instances: {@code instance_group { count: 2 kind: KIND_GPU gpus: [0, 1] }} is two instances
+ * on each listed GPU; KIND_GPU without gpus is every visible GPU; KIND_CPU is {@code count} CPU
+ * instances; KIND_UNSPECIFIED (the default) is {@code count} on every visible GPU, or on the CPU
+ * when there is none. Asking for a GPU the machine lacks is an error for that model only.
  */
 public final class PlacementPlanner {
   private PlacementPlanner() {}

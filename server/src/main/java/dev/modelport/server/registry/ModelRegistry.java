@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Every served model, kept in step with the model store by {@link #reload}. A new or changed
  * version is loaded and warmed up off the request path and only then swapped in; the version it
- * replaces (or a removed one) stops taking requests, finishes what it has queued and unloads in
- * the background. A failed load leaves whatever was serving untouched.
+ * replaces (or a removed one) stops taking requests, finishes what it has queued and unloads in the
+ * background. A failed load leaves whatever was serving untouched.
  */
 public final class ModelRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
@@ -50,8 +50,9 @@ public final class ModelRegistry implements AutoCloseable {
     this.store = store;
     this.loader = loader;
     this.drainGrace = drainGrace;
-    this.loadPool = Executors.newFixedThreadPool(
-        Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("modelport-load"));
+    this.loadPool =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("modelport-load"));
     this.retirePool = Executors.newCachedThreadPool(daemon("modelport-unload"));
   }
 
@@ -61,8 +62,8 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * Makes what is served match the store, for {@code modelName} or (empty) every model, and
-   * returns the affected models' statuses. Models load in parallel.
+   * Makes what is served match the store, for {@code modelName} or (empty) every model, and returns
+   * the affected models' statuses. Models load in parallel.
    *
    * @throws ModelportException NOT_FOUND when {@code modelName} is neither served nor in the store
    */
@@ -129,8 +130,15 @@ public final class ModelRegistry implements AutoCloseable {
           retire(model, v, model.ready.remove(v), true);
         }
       }
-      model.notes.keySet().removeIf(v -> !wanted.containsKey(v) && !model.ready.containsKey(v)
-          && model.notes.get(v).state() != dev.modelport.v1.ModelState.MODEL_STATE_UNLOADING);
+      model
+          .notes
+          .keySet()
+          .removeIf(
+              v ->
+                  !wanted.containsKey(v)
+                      && !model.ready.containsKey(v)
+                      && model.notes.get(v).state()
+                          != dev.modelport.v1.ModelState.MODEL_STATE_UNLOADING);
     }
   }
 
@@ -194,8 +202,10 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   public List<ModelStatus> statuses() {
-    return models.values().stream().map(StatusViews::of)
-        .sorted(java.util.Comparator.comparing(ModelStatus::getName)).toList();
+    return models.values().stream()
+        .map(StatusViews::of)
+        .sorted(java.util.Comparator.comparing(ModelStatus::getName))
+        .toList();
   }
 
   public ModelStatus status(String modelName) {

@@ -20,8 +20,10 @@ final class Resolver {
     if (version.isEmpty()) {
       return model
           .defaultVersion()
-          .orElseThrow(() -> ModelportException.unavailable(
-              "model \"" + name + "\" has no READY version" + why(model)));
+          .orElseThrow(
+              () ->
+                  ModelportException.unavailable(
+                      "model \"" + name + "\" has no READY version" + why(model)));
     }
     long v;
     String asked;
@@ -51,7 +53,12 @@ final class Resolver {
     VersionNote note = model.notes.get(v);
     if (note != null) {
       throw ModelportException.unavailable(
-          "model \"" + name + "\" " + asked + " is " + StatusViews.stateName(note.state())
+          "model \""
+              + name
+              + "\" "
+              + asked
+              + " is "
+              + StatusViews.stateName(note.state())
               + (note.message().isEmpty() ? "" : ": " + note.message()));
     }
     throw ModelportException.notFound(
@@ -64,9 +71,13 @@ final class Resolver {
     }
     StringBuilder b = new StringBuilder();
     model.notes.forEach(
-        (v, n) -> b.append(b.length() == 0 ? ": " : "; ")
-            .append("version ").append(v).append(' ').append(StatusViews.stateName(n.state()))
-            .append(n.message().isEmpty() ? "" : " (" + n.message() + ")"));
+        (v, n) ->
+            b.append(b.length() == 0 ? ": " : "; ")
+                .append("version ")
+                .append(v)
+                .append(' ')
+                .append(StatusViews.stateName(n.state()))
+                .append(n.message().isEmpty() ? "" : " (" + n.message() + ")"));
     return b.toString();
   }
 }

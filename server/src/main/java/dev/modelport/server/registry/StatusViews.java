@@ -42,7 +42,8 @@ final class StatusViews {
       Signature sig = def.get().signature();
       b.addAllInputs(sig.inputs()).addAllOutputs(sig.outputs()).setEngine(def.get().engine());
     } else if (shown != null) {
-      b.addAllInputs(shown.getInputList()).addAllOutputs(shown.getOutputList())
+      b.addAllInputs(shown.getInputList())
+          .addAllOutputs(shown.getOutputList())
           .setEngine(shown.getEngine());
     }
     if (shown != null) {

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a batch of validated requests into the model's {@link NDList}, and the model's outputs
- * back into each request's tensors. One instance serves every worker of a version, so
- * implementations keep per-batch state in {@code scratch}, never in fields.
+ * Turns a batch of validated requests into the model's {@link NDList}, and the model's outputs back
+ * into each request's tensors. One instance serves every worker of a version, so implementations
+ * keep per-batch state in {@code scratch}, never in fields.
  */
 public interface BatchTranslator extends AutoCloseable {
   /** What callers send and get back. */

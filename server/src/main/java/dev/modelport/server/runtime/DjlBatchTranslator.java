@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Adapts a {@link BatchTranslator} to DJL's Translator, so a batch runs through a plain {@code
- * Predictor}: the predictor context's sub-manager holds every NDArray of the batch and is closed
- * by DJL when the batch ends, freeing its native memory.
+ * Predictor}: the predictor context's sub-manager holds every NDArray of the batch and is closed by
+ * DJL when the batch ends, freeing its native memory.
  */
 final class DjlBatchTranslator
     implements NoBatchifyTranslator<List<InferenceRequest>, List<List<HostTensor>>> {

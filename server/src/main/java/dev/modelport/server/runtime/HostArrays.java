@@ -18,11 +18,15 @@ final class HostArrays {
   private HostArrays() {}
 
   /**
-   * Concatenates the {@code index}-th input of each request along dimension 0 into one NDArray
-   * (one copy, into a direct buffer the engine reads). {@code batchShape} is the result's shape.
+   * Concatenates the {@code index}-th input of each request along dimension 0 into one NDArray (one
+   * copy, into a direct buffer the engine reads). {@code batchShape} is the result's shape.
    */
   static NDArray concat(
-      NDManager manager, List<InferenceRequest> batch, int index, DataType dtype, long[] batchShape) {
+      NDManager manager,
+      List<InferenceRequest> batch,
+      int index,
+      DataType dtype,
+      long[] batchShape) {
     Shape shape = new Shape(batchShape);
     if (DataTypes.isVariableLength(dtype)) {
       List<String> all = new ArrayList<>();

@@ -58,7 +58,8 @@ public final class InferenceRequest implements BatchItem {
     }
     if (deadlineNanos != NO_DEADLINE && System.nanoTime() - deadlineNanos >= 0) {
       return new ModelportException(
-          ErrorCode.DEADLINE_EXCEEDED, "deadline passed while queued; the request was not computed");
+          ErrorCode.DEADLINE_EXCEEDED,
+          "deadline passed while queued; the request was not computed");
     }
     return null;
   }

@@ -32,7 +32,8 @@ final class OnnxSignatureReader {
             specs(session.getOutputInfo(), batches, "output"));
       }
     } catch (OrtException e) {
-      throw new LoadException(file.getFileName() + ": not a loadable ONNX model: " + e.getMessage(), e);
+      throw new LoadException(
+          file.getFileName() + ": not a loadable ONNX model: " + e.getMessage(), e);
     }
   }
 
@@ -42,7 +43,12 @@ final class OnnxSignatureReader {
     for (NodeInfo info : infos.values()) {
       if (!(info.getInfo() instanceof TensorInfo t)) {
         throw new LoadException(
-            kind + " \"" + info.getName() + "\": not a tensor; declare the " + kind + "s in config.pbtxt");
+            kind
+                + " \""
+                + info.getName()
+                + "\": not a tensor; declare the "
+                + kind
+                + "s in config.pbtxt");
       }
       TensorSpec.Builder b =
           TensorSpec.newBuilder().setName(info.getName()).setDtype(dtype(t.type, info.getName()));
@@ -66,7 +72,8 @@ final class OnnxSignatureReader {
       case INT64 -> DataType.DATA_TYPE_INT64;
       case BOOL -> DataType.DATA_TYPE_BOOL;
       case STRING -> DataType.DATA_TYPE_STRING;
-      default -> throw new LoadException("tensor \"" + name + "\": ONNX type " + t + " is not supported");
+      default ->
+          throw new LoadException("tensor \"" + name + "\": ONNX type " + t + " is not supported");
     };
   }
 }

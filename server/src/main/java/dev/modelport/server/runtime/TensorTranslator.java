@@ -116,7 +116,8 @@ final class TensorTranslator implements BatchTranslator {
     for (int i = 0; i < whole.length; i++) {
       TensorSpec spec = signature.outputs().get(i);
       if (wanted.contains(spec.getName())) {
-        whole[i] = checked(HostArrays.toHost(pick(output, spec, i), spec.getName()), spec, totalRows);
+        whole[i] =
+            checked(HostArrays.toHost(pick(output, spec, i), spec.getName()), spec, totalRows);
       }
     }
     List<List<HostTensor>> out = new ArrayList<>(batch.size());

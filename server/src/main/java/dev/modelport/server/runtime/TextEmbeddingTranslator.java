@@ -64,7 +64,8 @@ final class TextEmbeddingTranslator implements BatchTranslator {
     this.nameInputs = nameInputs;
     this.signature =
         new Signature(
-            List.of(TensorSpec.newBuilder().setName(INPUT).setDtype(DataType.DATA_TYPE_STRING).build()),
+            List.of(
+                TensorSpec.newBuilder().setName(INPUT).setDtype(DataType.DATA_TYPE_STRING).build()),
             List.of(
                 TensorSpec.newBuilder()
                     .setName(OUTPUT)
@@ -97,7 +98,10 @@ final class TextEmbeddingTranslator implements BatchTranslator {
   public ValidatedRequest warmupRequest() {
     HostTensor text =
         HostTensor.elements(
-            INPUT, DataType.DATA_TYPE_STRING, new long[] {1}, List.of(ByteString.copyFromUtf8("warm-up")));
+            INPUT,
+            DataType.DATA_TYPE_STRING,
+            new long[] {1},
+            List.of(ByteString.copyFromUtf8("warm-up")));
     return new ValidatedRequest(List.of(text), 1, List.of(OUTPUT), false, Map.of());
   }
 
@@ -178,7 +182,9 @@ final class TextEmbeddingTranslator implements BatchTranslator {
         }
       }
       buf.flip();
-      out.add(List.of(HostTensor.numeric(OUTPUT, DataType.DATA_TYPE_FLOAT32, new long[] {rows, dim}, buf)));
+      out.add(
+          List.of(
+              HostTensor.numeric(OUTPUT, DataType.DATA_TYPE_FLOAT32, new long[] {rows, dim}, buf)));
       row += rows;
     }
     return out;

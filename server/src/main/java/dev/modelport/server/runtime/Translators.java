@@ -76,14 +76,18 @@ final class Translators {
     for (String key : options.keySet()) {
       if (!TEXT_OPTIONS.contains(key)) {
         throw new LoadException(
-            "translator.options: \"" + key + "\" not understood; text_embedding takes " + TEXT_OPTIONS);
+            "translator.options: \""
+                + key
+                + "\" not understood; text_embedding takes "
+                + TEXT_OPTIONS);
       }
     }
     if (config.getMaxBatchSize() <= 0) {
       throw new LoadException("text_embedding needs max_batch_size > 0 (texts travel as [N])");
     }
     Path tokenizerFile = version.dir().resolve(options.getOrDefault("tokenizer", "tokenizer.json"));
-    if (!tokenizerFile.normalize().startsWith(version.dir()) || !Files.isRegularFile(tokenizerFile)) {
+    if (!tokenizerFile.normalize().startsWith(version.dir())
+        || !Files.isRegularFile(tokenizerFile)) {
       throw new LoadException(
           version.dir().getFileName()
               + "/"
@@ -107,15 +111,15 @@ final class Translators {
     try {
       tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, tok);
     } catch (IOException | RuntimeException e) {
-      throw new LoadException(tokenizerFile.getFileName() + ": cannot load tokenizer: " + e.getMessage(), e);
+      throw new LoadException(
+          tokenizerFile.getFileName() + ": cannot load tokenizer: " + e.getMessage(), e);
     }
     List<String> inputs =
-        ort
-            ? model.describeInput().keys()
-            : List.of("input_ids", "attention_mask");
-    long dim = config.getOutputCount() > 0 && config.getOutput(0).getShapeCount() > 0
-        ? config.getOutput(0).getShape(0)
-        : -1;
+        ort ? model.describeInput().keys() : List.of("input_ids", "attention_mask");
+    long dim =
+        config.getOutputCount() > 0 && config.getOutput(0).getShapeCount() > 0
+            ? config.getOutput(0).getShape(0)
+            : -1;
     try {
       return new TextEmbeddingTranslator(tokenizer, inputs, ort, config.getMaxBatchSize(), dim);
     } catch (IllegalArgumentException e) {

@@ -41,7 +41,9 @@ public final class VersionLoader {
 
   private final Function<String, DeviceTopology> topologies;
 
-  /** @param topologies the device topology each engine sees (simulated in tests) */
+  /**
+   * @param topologies the device topology each engine sees (simulated in tests)
+   */
   public VersionLoader(Function<String, DeviceTopology> topologies) {
     this.topologies = topologies;
   }
@@ -60,7 +62,8 @@ public final class VersionLoader {
     String label = modelName + " v" + entry.version();
     List<Device> devices;
     try {
-      devices = PlacementPlanner.plan(config.getInstanceGroupList(), topologies.apply(entry.engine()));
+      devices =
+          PlacementPlanner.plan(config.getInstanceGroupList(), topologies.apply(entry.engine()));
     } catch (PlacementException e) {
       throw new LoadException(e.getMessage(), e);
     }
@@ -87,7 +90,8 @@ public final class VersionLoader {
         pool.drain(Duration.ofSeconds(10));
         Throwable cause = e.getCause();
         throw new LoadException(
-            "warm-up failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()),
+            "warm-up failed: "
+                + (cause.getMessage() == null ? cause.toString() : cause.getMessage()),
             cause);
       }
       log.info(
@@ -96,7 +100,14 @@ public final class VersionLoader {
           devices,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
       return new ServedVersion(
-          modelName, entry, config, translator, new ArrayList<>(models.values()), devices, batcher, pool);
+          modelName,
+          entry,
+          config,
+          translator,
+          new ArrayList<>(models.values()),
+          devices,
+          batcher,
+          pool);
     } catch (LoadException e) {
       closeAll(translator, models);
       throw e;
@@ -123,8 +134,12 @@ public final class VersionLoader {
     try {
       return criteria.loadModel();
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
-      String file = entry.dir().getParent().getFileName() + "/" + entry.version() + "/"
-          + entry.modelFile().getFileName();
+      String file =
+          entry.dir().getParent().getFileName()
+              + "/"
+              + entry.version()
+              + "/"
+              + entry.modelFile().getFileName();
       String why = e.getMessage() == null ? e.toString() : e.getMessage().strip();
       if (why.length() > 400) {
         why = why.substring(0, 400) + "...";
@@ -136,7 +151,8 @@ public final class VersionLoader {
 
   static BatchPolicy policy(ModelConfig config) {
     DynamicBatching db = config.getDynamicBatching();
-    int target = db.getPreferredBatchSizeList().stream().mapToInt(Integer::intValue).max().orElse(0);
+    int target =
+        db.getPreferredBatchSizeList().stream().mapToInt(Integer::intValue).max().orElse(0);
     return new BatchPolicy(
         config.getMaxBatchSize(),
         TimeUnit.MICROSECONDS.toNanos(db.getMaxQueueDelayMicros()),

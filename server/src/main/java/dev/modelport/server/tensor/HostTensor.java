@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A validated tensor on the Java heap: packed little-endian values for numeric types, or one
- * {@link ByteString} per element for STRING (UTF-8) and BYTES. Immutable; {@link #data()} hands
- * out a fresh read-only view each time.
+ * A validated tensor on the Java heap: packed little-endian values for numeric types, or one {@link
+ * ByteString} per element for STRING (UTF-8) and BYTES. Immutable; {@link #data()} hands out a
+ * fresh read-only view each time.
  */
 public final class HostTensor {
   private final String name;

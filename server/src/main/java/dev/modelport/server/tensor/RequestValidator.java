@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * Checks a {@link PredictRequest} against a {@link Signature} and decodes its inputs: every input
- * present once and known, dtype and shape that fit the spec, the same batch size on every input,
- * no more rows than {@code max_batch_size}, known output names. A pure function: the first problem
+ * present once and known, dtype and shape that fit the spec, the same batch size on every input, no
+ * more rows than {@code max_batch_size}, known output names. A pure function: the first problem
  * becomes an INVALID_ARGUMENT whose message names the input and what was expected.
  */
 public final class RequestValidator {
@@ -28,7 +28,10 @@ public final class RequestValidator {
     for (Tensor t : req.getInputsList()) {
       if (sig.input(t.getName()).isEmpty()) {
         throw invalid(
-            "input \"" + t.getName() + "\": not an input of this model; expected " + sig.inputNames());
+            "input \""
+                + t.getName()
+                + "\": not an input of this model; expected "
+                + sig.inputNames());
       }
       if (byName.put(t.getName(), t) != null) {
         throw invalid("input \"" + t.getName() + "\": sent twice");
@@ -41,7 +44,8 @@ public final class RequestValidator {
       }
     }
     if (!missing.isEmpty()) {
-      throw invalid("missing input(s) " + quoted(missing) + "; expected " + quoted(sig.inputNames()));
+      throw invalid(
+          "missing input(s) " + quoted(missing) + "; expected " + quoted(sig.inputNames()));
     }
     List<HostTensor> inputs = new ArrayList<>(sig.inputs().size());
     long rows = -1;
@@ -55,7 +59,14 @@ public final class RequestValidator {
         long n = t.getShape(0);
         if (rows >= 0 && n != rows) {
           throw invalid(
-              what + ": batch size " + n + " differs from input \"" + rowsFrom + "\" (" + rows + ")");
+              what
+                  + ": batch size "
+                  + n
+                  + " differs from input \""
+                  + rowsFrom
+                  + "\" ("
+                  + rows
+                  + ")");
         }
         rows = n;
         rowsFrom = spec.getName();
@@ -120,7 +131,10 @@ public final class RequestValidator {
     for (String n : req.getOutputNamesList()) {
       if (sig.output(n).isEmpty()) {
         throw invalid(
-            "output_names: \"" + n + "\" is not an output of this model; expected " + quoted(sig.outputNames()));
+            "output_names: \""
+                + n
+                + "\" is not an output of this model; expected "
+                + quoted(sig.outputNames()));
       }
       if (!asked.add(n)) {
         throw invalid("output_names: \"" + n + "\" asked twice");

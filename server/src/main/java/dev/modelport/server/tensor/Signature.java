@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What a served version accepts and returns, as callers see it: input and output specs without
- * the batch dimension when {@code maxBatchSize > 0}.
+ * What a served version accepts and returns, as callers see it: input and output specs without the
+ * batch dimension when {@code maxBatchSize > 0}.
  *
  * @param inputs input specs, in the order the model takes them
  * @param outputs output specs, in the order the model returns them

@@ -84,7 +84,8 @@ public final class TensorDecoder {
           dtype == DataType.DATA_TYPE_BYTES ? t.getBytesValList() : utf8(t.getStringValList());
       return HostTensor.elements(t.getName(), dtype, shape, elements);
     }
-    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(count * elem)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buf =
+        ByteBuffer.allocate(Math.toIntExact(count * elem)).order(ByteOrder.LITTLE_ENDIAN);
     pack(t, dtype, buf, what);
     buf.flip();
     return HostTensor.numeric(t.getName(), dtype, shape, buf);
@@ -107,7 +108,11 @@ public final class TensorDecoder {
       }
       n = Math.multiplyExact(n, shape[i]);
       if (n > MAX_BYTES) {
-        throw invalid(what + ": shape " + RequestValidator.dims(java.util.Arrays.stream(shape).boxed().toList()) + " is too large");
+        throw invalid(
+            what
+                + ": shape "
+                + RequestValidator.dims(java.util.Arrays.stream(shape).boxed().toList())
+                + " is too large");
       }
     }
     return n;
@@ -162,7 +167,8 @@ public final class TensorDecoder {
       case DATA_TYPE_INT8 -> packBytes(t.getIntValList(), -128, 127, buf, what);
       case DATA_TYPE_INT32 -> t.getIntValList().forEach(buf::putInt);
       case DATA_TYPE_INT64 -> t.getInt64ValList().forEach(buf::putLong);
-      case DATA_TYPE_FLOAT16 -> t.getFloatValList().forEach(f -> buf.putShort(DataTypes.floatToHalf(f)));
+      case DATA_TYPE_FLOAT16 ->
+          t.getFloatValList().forEach(f -> buf.putShort(DataTypes.floatToHalf(f)));
       case DATA_TYPE_FLOAT32 -> {
         for (int i = 0, n = t.getFloatValCount(); i < n; i++) {
           buf.putFloat(t.getFloatVal(i));
@@ -173,7 +179,8 @@ public final class TensorDecoder {
     }
   }
 
-  private static void packBytes(List<Integer> values, int min, int max, ByteBuffer buf, String what) {
+  private static void packBytes(
+      List<Integer> values, int min, int max, ByteBuffer buf, String what) {
     for (int i = 0; i < values.size(); i++) {
       int v = values.get(i);
       if (v < min || v > max) {

@@ -27,7 +27,8 @@ class BatcherTest {
     b.offer(new FakeItem("b", 1));
     assertThatThrownBy(() -> b.offer(new FakeItem("c", 1)))
         .isInstanceOfSatisfying(
-            ModelportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED))
+            ModelportException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED))
         .hasMessageContaining("queue full (2 requests waiting)");
     assertThat(b.queued()).isEqualTo(2);
   }
@@ -124,7 +125,8 @@ class BatcherTest {
         .isInstanceOf(ExecutionException.class)
         .cause()
         .isInstanceOfSatisfying(
-            ModelportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
+            ModelportException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
   }
 
   @Test

@@ -44,8 +44,9 @@ class WorkerPoolTest {
   }
 
   static ModelportException failure(FakeItem i) {
-    ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
-        ExecutionException.class, () -> i.result.get(30, TimeUnit.SECONDS));
+    ExecutionException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ExecutionException.class, () -> i.result.get(30, TimeUnit.SECONDS));
     return (ModelportException) e.getCause();
   }
 
@@ -104,7 +105,8 @@ class WorkerPoolTest {
       assertThat(it.result.get(0, TimeUnit.SECONDS)).startsWith(it.id + "/");
     }
     assertThat(closed).hasValue(2);
-    assertThatThrownBy(() -> b.offer(new FakeItem("late", 1))).isInstanceOf(ModelportException.class);
+    assertThatThrownBy(() -> b.offer(new FakeItem("late", 1)))
+        .isInstanceOf(ModelportException.class);
   }
 
   @Test

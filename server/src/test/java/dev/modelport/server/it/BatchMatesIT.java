@@ -16,18 +16,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Results do not depend on batch mates (contract.md). The "-batched" models wait up to a minute
- * for a batch of exactly N rows, so N concurrent requests are certain to run as one batch.
+ * Results do not depend on batch mates (contract.md). The "-batched" models wait up to a minute for
+ * a batch of exactly N rows, so N concurrent requests are certain to run as one batch.
  */
 class BatchMatesIT {
   static ServerFixture fx;
 
   @BeforeAll
   static void start() throws Exception {
-    String wait = "dynamic_batching { max_queue_delay_micros: 60000000 preferred_batch_size: [%d] }\n";
-    TempStore store = new TempStore().copy("iris", "iris").copy("iris-mlp", "iris-mlp")
-        .copy("all-minilm-l6-v2", "minilm").copy("iris", "iris-batched").copy("iris-mlp", "iris-mlp-batched")
-        .copy("all-minilm-l6-v2", "minilm-batched");
+    String wait =
+        "dynamic_batching { max_queue_delay_micros: 60000000 preferred_batch_size: [%d] }\n";
+    TempStore store =
+        new TempStore()
+            .copy("iris", "iris")
+            .copy("iris-mlp", "iris-mlp")
+            .copy("all-minilm-l6-v2", "minilm")
+            .copy("iris", "iris-batched")
+            .copy("iris-mlp", "iris-mlp-batched")
+            .copy("all-minilm-l6-v2", "minilm-batched");
     store.write("iris-batched/config.pbtxt", TempStore.irisConfig(wait.formatted(6)));
     store.write(
         "iris-mlp-batched/config.pbtxt",
@@ -53,20 +59,24 @@ class BatchMatesIT {
     for (PredictRequest r : reqs) {
       CompletableFuture<PredictResponse> f = new CompletableFuture<>();
       fs.add(f);
-      fx.inferenceAsync().withDeadlineAfter(120, TimeUnit.SECONDS).predict(r, new StreamObserver<>() {
-        @Override
-        public void onNext(PredictResponse v) {
-          f.complete(v);
-        }
+      fx.inferenceAsync()
+          .withDeadlineAfter(120, TimeUnit.SECONDS)
+          .predict(
+              r,
+              new StreamObserver<>() {
+                @Override
+                public void onNext(PredictResponse v) {
+                  f.complete(v);
+                }
 
-        @Override
-        public void onError(Throwable t) {
-          f.completeExceptionally(t);
-        }
+                @Override
+                public void onError(Throwable t) {
+                  f.completeExceptionally(t);
+                }
 
-        @Override
-        public void onCompleted() {}
-      });
+                @Override
+                public void onCompleted() {}
+              });
     }
     List<PredictResponse> out = new ArrayList<>();
     for (CompletableFuture<PredictResponse> f : fs) {
@@ -112,7 +122,11 @@ class BatchMatesIT {
     }
     List<PredictResponse> batched = concurrently(reqs);
     for (int i = 0; i < texts.length; i++) {
-      float[] alone = rows(fx.inference().predict(Requests.texts(texts[i]).toBuilder().setModelName("minilm").build()), 0)[0];
+      float[] alone =
+          rows(
+              fx.inference()
+                  .predict(Requests.texts(texts[i]).toBuilder().setModelName("minilm").build()),
+              0)[0];
       float[] mate = rows(batched.get(i), 0)[0];
       double cos = Requests.dot(alone, mate) / (Requests.norm(alone) * Requests.norm(mate));
       assertThat(cos).as(texts[i]).isGreaterThanOrEqualTo(0.9999);

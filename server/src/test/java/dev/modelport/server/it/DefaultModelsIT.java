@@ -1,7 +1,6 @@
 package dev.modelport.server.it;
 
 import static dev.modelport.server.it.Requests.CLASSIC_IRIS;
-import static dev.modelport.server.it.Requests.argmax;
 import static dev.modelport.server.it.Requests.dot;
 import static dev.modelport.server.it.Requests.norm;
 import static dev.modelport.server.it.Requests.rows;
@@ -17,9 +16,9 @@ import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.PredictResponse;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The three default models, served by the real server on a real port. */
 class DefaultModelsIT {
@@ -39,7 +38,8 @@ class DefaultModelsIT {
     assertThat(r.getOutputs(0).getName()).isEqualTo("probabilities");
     assertThat(r.getOutputs(0).getShapeList()).containsExactly(6L, 3L);
     float[][] p = rows(r, 0);
-    assertThat(Arrays.stream(p).mapToInt(Requests::argmax).toArray()).containsExactly(0, 0, 1, 1, 2, 2);
+    assertThat(Arrays.stream(p).mapToInt(Requests::argmax).toArray())
+        .containsExactly(0, 0, 1, 1, 2, 2);
     for (float[] row : p) {
       assertThat(row[0] + row[1] + row[2]).isCloseTo(1f, within(1e-4f));
     }
@@ -80,7 +80,9 @@ class DefaultModelsIT {
     PredictRequest req = Requests.texts("A man is eating food.");
     float[] unit = rows(fx.inference().predict(req), 0)[0];
     float[] raw =
-        rows(fx.inference().predict(req.toBuilder().putParameters("normalize", "false").build()), 0)[0];
+        rows(
+            fx.inference().predict(req.toBuilder().putParameters("normalize", "false").build()), 0)[
+            0];
     double n = norm(raw);
     assertThat(n).isNotCloseTo(1.0, within(0.05));
     for (int i = 0; i < raw.length; i++) {
@@ -91,8 +93,11 @@ class DefaultModelsIT {
   @Test
   void listAndGet_showEveryModelReadyWithSignatureAndDevices() {
     var list = fx.models().listModels(ListModelsRequest.getDefaultInstance()).getModelsList();
-    assertThat(list).extracting(ModelStatus::getName).containsExactly("all-minilm-l6-v2", "iris", "iris-mlp");
-    ModelStatus iris = fx.models().getModel(GetModelRequest.newBuilder().setModelName("iris").build()).getModel();
+    assertThat(list)
+        .extracting(ModelStatus::getName)
+        .containsExactly("all-minilm-l6-v2", "iris", "iris-mlp");
+    ModelStatus iris =
+        fx.models().getModel(GetModelRequest.newBuilder().setModelName("iris").build()).getModel();
     assertThat(iris.getEngine()).isEqualTo("OnnxRuntime");
     assertThat(iris.getDefaultVersion()).isEqualTo("1");
     assertThat(iris.getMaxBatchSize()).isEqualTo(64);
@@ -101,9 +106,15 @@ class DefaultModelsIT {
     assertThat(iris.getOutputs(0).getShapeList()).containsExactly(3L);
     assertThat(iris.getVersions(0).getState()).isEqualTo(ModelState.MODEL_STATE_READY);
     assertThat(iris.getVersions(0).getDevicesList()).containsExactly("cpu()");
-    ModelStatus mlp = fx.models().getModel(GetModelRequest.newBuilder().setModelName("iris-mlp").build()).getModel();
+    ModelStatus mlp =
+        fx.models()
+            .getModel(GetModelRequest.newBuilder().setModelName("iris-mlp").build())
+            .getModel();
     assertThat(mlp.getEngine()).isEqualTo("PyTorch");
-    ModelStatus lm = fx.models().getModel(GetModelRequest.newBuilder().setModelName("all-minilm-l6-v2").build()).getModel();
+    ModelStatus lm =
+        fx.models()
+            .getModel(GetModelRequest.newBuilder().setModelName("all-minilm-l6-v2").build())
+            .getModel();
     assertThat(lm.getInputs(0).getDtype()).isEqualTo(DataType.DATA_TYPE_STRING);
     assertThat(lm.getOutputs(0).getShapeList()).containsExactly(384L);
   }

@@ -31,12 +31,18 @@ class ErrorsIT {
   @BeforeAll
   static void start() throws Exception {
     TempStore store = new TempStore().copy("iris", "iris");
-    store.write("iris/config.pbtxt", TempStore.irisConfig("version_labels { key: \"stable\" value: 1 }\n"));
+    store.write(
+        "iris/config.pbtxt", TempStore.irisConfig("version_labels { key: \"stable\" value: 1 }\n"));
     // a model whose only version cannot load
-    store.write("broken/config.pbtxt", "max_batch_size: 8\n").write("broken/1/model.onnx", "not onnx");
+    store
+        .write("broken/config.pbtxt", "max_batch_size: 8\n")
+        .write("broken/1/model.onnx", "not onnx");
     // a model that asks for a GPU this machine does not have
-    store.copy("iris", "needs-gpu")
-        .write("needs-gpu/config.pbtxt", TempStore.irisConfig("instance_group { kind: KIND_GPU gpus: [0] }\n"));
+    store
+        .copy("iris", "needs-gpu")
+        .write(
+            "needs-gpu/config.pbtxt",
+            TempStore.irisConfig("instance_group { kind: KIND_GPU gpus: [0] }\n"));
     // a tiny queue, one instance, for RESOURCE_EXHAUSTED
     store.copy("all-minilm-l6-v2", "tiny-queue");
     store.write(
@@ -73,7 +79,10 @@ class ErrorsIT {
         .hasMessageContaining("has no version 7");
     fails(iris().toBuilder().setModelVersion("canary").build(), Status.Code.NOT_FOUND)
         .hasMessageContaining("no version label \"canary\"; labels: [stable]");
-    assertThat(fx.inference().predict(iris().toBuilder().setModelVersion("stable").build()).getModelVersion())
+    assertThat(
+            fx.inference()
+                .predict(iris().toBuilder().setModelVersion("stable").build())
+                .getModelVersion())
         .isEqualTo("1");
   }
 
@@ -82,14 +91,20 @@ class ErrorsIT {
     fails(Requests.iris("broken", CLASSIC_IRIS), Status.Code.UNAVAILABLE)
         .hasMessageContaining("has no READY version")
         .hasMessageContaining("broken/1/model.onnx");
-    ModelStatus s = fx.models().getModel(GetModelRequest.newBuilder().setModelName("broken").build()).getModel();
+    ModelStatus s =
+        fx.models()
+            .getModel(GetModelRequest.newBuilder().setModelName("broken").build())
+            .getModel();
     assertThat(s.getVersions(0).getState()).isEqualTo(ModelState.MODEL_STATE_FAILED);
     assertThat(s.getVersions(0).getMessage()).contains("OnnxRuntime cannot load it");
   }
 
   @Test
   void gpuRequestOnCpuMachine_failsThatModelOnly() {
-    ModelStatus s = fx.models().getModel(GetModelRequest.newBuilder().setModelName("needs-gpu").build()).getModel();
+    ModelStatus s =
+        fx.models()
+            .getModel(GetModelRequest.newBuilder().setModelName("needs-gpu").build())
+            .getModel();
     assertThat(s.getVersions(0).getState()).isEqualTo(ModelState.MODEL_STATE_FAILED);
     assertThat(s.getVersions(0).getMessage()).contains("instance_group[0]").contains("GPU");
     assertThat(fx.inference().predict(iris()).getOutputsCount()).isEqualTo(1);
@@ -100,21 +115,29 @@ class ErrorsIT {
     Tensor good = iris().getInputs(0);
     fails(PredictRequest.newBuilder().setModelName("iris").build(), Status.Code.INVALID_ARGUMENT)
         .hasMessageContaining("missing input(s) [\"features\"]");
-    fails(iris().toBuilder().addInputs(good.toBuilder().setName("extra")).build(), Status.Code.INVALID_ARGUMENT)
+    fails(
+            iris().toBuilder().addInputs(good.toBuilder().setName("extra")).build(),
+            Status.Code.INVALID_ARGUMENT)
         .hasMessageContaining("input \"extra\": not an input of this model");
     fails(with(good.toBuilder().setDtype(DataType.DATA_TYPE_FLOAT64)), Status.Code.INVALID_ARGUMENT)
-        .hasMessageContaining("input \"features\": dtype FLOAT64 does not match the model's FLOAT32");
+        .hasMessageContaining(
+            "input \"features\": dtype FLOAT64 does not match the model's FLOAT32");
     fails(with(good.toBuilder().clearShape().addShape(4).addShape(6)), Status.Code.INVALID_ARGUMENT)
         .hasMessageContaining("input \"features\": shape [4,6] does not fit [-1,4]");
     fails(with(good.toBuilder().addFloatVal(1f)), Status.Code.INVALID_ARGUMENT)
-        .hasMessageContaining("input \"features\": 25 values in float_val but shape [6,4] needs 24");
-    fails(with(good.toBuilder().clearFloatVal().setRaw(ByteString.copyFrom(new byte[95]))), Status.Code.INVALID_ARGUMENT)
+        .hasMessageContaining(
+            "input \"features\": 25 values in float_val but shape [6,4] needs 24");
+    fails(
+            with(good.toBuilder().clearFloatVal().setRaw(ByteString.copyFrom(new byte[95]))),
+            Status.Code.INVALID_ARGUMENT)
         .hasMessageContaining("input \"features\": raw has 95 bytes")
         .hasMessageContaining("needs 96");
     float[][] big = new float[65][4];
     fails(Requests.iris("iris", big), Status.Code.INVALID_ARGUMENT)
         .hasMessageContaining("batch of 65 rows exceeds max_batch_size 64");
-    fails(iris().toBuilder().putParameters("temperature", "2").build(), Status.Code.INVALID_ARGUMENT)
+    fails(
+            iris().toBuilder().putParameters("temperature", "2").build(),
+            Status.Code.INVALID_ARGUMENT)
         .hasMessageContaining("parameters");
     // and the server keeps serving
     assertThat(fx.inference().predict(iris()).getOutputs(0).getShapeList()).containsExactly(6L, 3L);
@@ -144,20 +167,24 @@ class ErrorsIT {
     for (int i = 0; i < 64; i++) {
       CompletableFuture<Status.Code> f = new CompletableFuture<>();
       calls.add(f);
-      fx.inferenceAsync().withDeadlineAfter(60, TimeUnit.SECONDS).predict(req, new StreamObserver<>() {
-        @Override
-        public void onNext(PredictResponse value) {}
+      fx.inferenceAsync()
+          .withDeadlineAfter(60, TimeUnit.SECONDS)
+          .predict(
+              req,
+              new StreamObserver<>() {
+                @Override
+                public void onNext(PredictResponse value) {}
 
-        @Override
-        public void onError(Throwable t) {
-          f.complete(Status.fromThrowable(t).getCode());
-        }
+                @Override
+                public void onError(Throwable t) {
+                  f.complete(Status.fromThrowable(t).getCode());
+                }
 
-        @Override
-        public void onCompleted() {
-          f.complete(Status.Code.OK);
-        }
-      });
+                @Override
+                public void onCompleted() {
+                  f.complete(Status.Code.OK);
+                }
+              });
     }
     List<Status.Code> codes = new ArrayList<>();
     for (CompletableFuture<Status.Code> f : calls) {

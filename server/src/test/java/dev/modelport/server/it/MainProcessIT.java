@@ -2,19 +2,17 @@ package dev.modelport.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelport.v1.InferenceServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import dev.modelport.v1.InferenceServiceGrpc;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -39,19 +37,23 @@ class MainProcessIT {
     Process p = pb.start();
     LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
     StringBuilder log = new StringBuilder();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          lines.add(line);
-          synchronized (log) {
-            log.append(line).append('\n');
-          }
-        }
-      } catch (Exception e) {
-        // process ended
-      }
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  lines.add(line);
+                  synchronized (log) {
+                    log.append(line).append('\n');
+                  }
+                }
+              } catch (Exception e) {
+                // process ended
+              }
+            });
     reader.start();
     try {
       int port = -1;
@@ -67,19 +69,27 @@ class MainProcessIT {
           break;
         }
       }
-      ManagedChannel ch = Grpc.newChannelBuilderForAddress("localhost", port, InsecureChannelCredentials.create()).build();
+      ManagedChannel ch =
+          Grpc.newChannelBuilderForAddress("localhost", port, InsecureChannelCredentials.create())
+              .build();
       try {
         var health = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
-        assertThat(health.check(HealthCheckRequest.newBuilder().setService("iris").build()).getStatus())
+        assertThat(
+                health
+                    .check(HealthCheckRequest.newBuilder().setService("iris").build())
+                    .getStatus())
             .isEqualTo(ServingStatus.SERVING);
-        var reply = InferenceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .predict(Requests.iris("iris", Requests.CLASSIC_IRIS));
+        var reply =
+            InferenceServiceGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .predict(Requests.iris("iris", Requests.CLASSIC_IRIS));
         assertThat(reply.getOutputs(0).getShapeList()).containsExactly(6L, 3L);
       } finally {
         ch.shutdownNow();
       }
       // SIGTERM via kill(1): Process.destroy() would also close our end of its output.
-      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor()).isZero();
+      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor())
+          .isZero();
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       reader.join();
       assertThat(p.exitValue()).as(log.toString()).isZero();

@@ -41,20 +41,28 @@ class ReloadIT {
 
   ModelStatus reload(String model) {
     List<ModelStatus> got =
-        fx.models().reloadModel(ReloadModelRequest.newBuilder().setModelName(model).build()).getModelsList();
+        fx.models()
+            .reloadModel(ReloadModelRequest.newBuilder().setModelName(model).build())
+            .getModelsList();
     return got.stream().filter(m -> m.getName().equals(model)).findFirst().orElseThrow();
   }
 
   ModelStatus get(String model) {
-    return fx.models().getModel(GetModelRequest.newBuilder().setModelName(model).build()).getModel();
+    return fx.models()
+        .getModel(GetModelRequest.newBuilder().setModelName(model).build())
+        .getModel();
   }
 
   static ModelVersionStatus version(ModelStatus s, String v) {
-    return s.getVersionsList().stream().filter(x -> x.getVersion().equals(v)).findFirst().orElseThrow();
+    return s.getVersionsList().stream()
+        .filter(x -> x.getVersion().equals(v))
+        .findFirst()
+        .orElseThrow();
   }
 
   String predictVersion(String version) {
-    PredictRequest r = Requests.iris("iris", CLASSIC_IRIS).toBuilder().setModelVersion(version).build();
+    PredictRequest r =
+        Requests.iris("iris", CLASSIC_IRIS).toBuilder().setModelVersion(version).build();
     return fx.inference().predict(r).getModelVersion();
   }
 
@@ -78,14 +86,17 @@ class ReloadIT {
     assertThatThrownBy(() -> predictVersion("1"))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isIn(Status.Code.NOT_FOUND, Status.Code.UNAVAILABLE));
+            e ->
+                assertThat(e.getStatus().getCode())
+                    .isIn(Status.Code.NOT_FOUND, Status.Code.UNAVAILABLE));
   }
 
   @Test
   void changedConfig_applies() throws Exception {
     store.write(
         "iris/config.pbtxt",
-        TempStore.irisConfig("version_policy { all {} }\nversion_labels { key: \"stable\" value: 1 }\n")
+        TempStore.irisConfig(
+                "version_policy { all {} }\nversion_labels { key: \"stable\" value: 1 }\n")
             .replace("max_batch_size: 64", "max_batch_size: 8"));
     ModelStatus s = reload("iris");
     assertThat(s.getMaxBatchSize()).isEqualTo(8);
@@ -110,7 +121,8 @@ class ReloadIT {
     store.write("iris/1/model.onnx", "truncated");
     ModelStatus s = reload("iris");
     assertThat(version(s, "1").getState()).isEqualTo(ModelState.MODEL_STATE_READY);
-    assertThat(version(s, "1").getMessage()).contains("reload failed, still serving the earlier load");
+    assertThat(version(s, "1").getMessage())
+        .contains("reload failed, still serving the earlier load");
     assertThat(predictVersion("1")).isEqualTo("1");
   }
 
@@ -131,10 +143,12 @@ class ReloadIT {
     fx.models().reloadModel(ReloadModelRequest.getDefaultInstance());
     assertThatThrownBy(() -> get("iris-copy"))
         .isInstanceOfSatisfying(
-            StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     assertThatThrownBy(() -> reload("never-existed"))
         .isInstanceOfSatisfying(
-            StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
   }
 
   @Test
@@ -144,20 +158,25 @@ class ReloadIT {
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     List<Thread> callers = new ArrayList<>();
     for (int c = 0; c < 8; c++) {
-      Thread t = new Thread(() -> {
-        while (running.get()) {
-          try {
-            String v = fx.inference().withDeadlineAfter(30, TimeUnit.SECONDS)
-                .predict(Requests.iris("iris", CLASSIC_IRIS)).getModelVersion();
-            if (!v.equals("1") && !v.equals("2") && !v.equals("3")) {
-              failures.add(new AssertionError("answered by version " + v));
-            }
-            ok.incrementAndGet();
-          } catch (Throwable e) {
-            failures.add(e);
-          }
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  try {
+                    String v =
+                        fx.inference()
+                            .withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .predict(Requests.iris("iris", CLASSIC_IRIS))
+                            .getModelVersion();
+                    if (!v.equals("1") && !v.equals("2") && !v.equals("3")) {
+                      failures.add(new AssertionError("answered by version " + v));
+                    }
+                    ok.incrementAndGet();
+                  } catch (Throwable e) {
+                    failures.add(e);
+                  }
+                }
+              });
       t.start();
       callers.add(t);
     }
@@ -170,8 +189,10 @@ class ReloadIT {
         store.delete("iris/3");
         store.delete("iris/2");
         reload("iris"); // remove v2 while callers are on it
-        store.write("iris/config.pbtxt", TempStore.irisConfig("version_policy { all {} }\n")
-            .replace("64", round % 2 == 0 ? "32" : "64"));
+        store.write(
+            "iris/config.pbtxt",
+            TempStore.irisConfig("version_policy { all {} }\n")
+                .replace("64", round % 2 == 0 ? "32" : "64"));
         reload("iris"); // config change: v1 reloads and swaps
       }
     } finally {

@@ -21,7 +21,11 @@ final class Requests {
 
   static Tensor floats(String name, float[][] rows) {
     Tensor.Builder b =
-        Tensor.newBuilder().setName(name).setDtype(DataType.DATA_TYPE_FLOAT32).addShape(rows.length).addShape(rows[0].length);
+        Tensor.newBuilder()
+            .setName(name)
+            .setDtype(DataType.DATA_TYPE_FLOAT32)
+            .addShape(rows.length)
+            .addShape(rows[0].length);
     for (float[] r : rows) {
       for (float f : r) {
         b.addFloatVal(f);
@@ -31,7 +35,10 @@ final class Requests {
   }
 
   static PredictRequest iris(String model, float[]... rows) {
-    return PredictRequest.newBuilder().setModelName(model).addInputs(floats("features", rows)).build();
+    return PredictRequest.newBuilder()
+        .setModelName(model)
+        .addInputs(floats("features", rows))
+        .build();
   }
 
   static PredictRequest texts(String... texts) {

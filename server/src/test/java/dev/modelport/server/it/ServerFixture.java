@@ -23,7 +23,8 @@ final class ServerFixture implements AutoCloseable {
 
   ServerFixture(Path store) throws Exception {
     ModelRegistry registry =
-        new ModelRegistry(ModelStore.open(store), VersionLoader.forThisMachine(), Duration.ofSeconds(10));
+        new ModelRegistry(
+            ModelStore.open(store), VersionLoader.forThisMachine(), Duration.ofSeconds(10));
     server =
         new ModelportServer(
                 Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
@@ -31,7 +32,8 @@ final class ServerFixture implements AutoCloseable {
                 Duration.ofSeconds(10))
             .start();
     channel =
-        Grpc.newChannelBuilderForAddress("localhost", server.port(), InsecureChannelCredentials.create())
+        Grpc.newChannelBuilderForAddress(
+                "localhost", server.port(), InsecureChannelCredentials.create())
             .build();
   }
 

@@ -56,7 +56,8 @@ class StreamIT {
       String id = "req-" + i;
       int row = i % CLASSIC_IRIS.length;
       PredictRequest.Builder r =
-          Requests.iris(i % 2 == 0 ? "iris" : "iris-mlp", CLASSIC_IRIS[row]).toBuilder().setRequestId(id);
+          Requests.iris(i % 2 == 0 ? "iris" : "iris-mlp", CLASSIC_IRIS[row]).toBuilder()
+              .setRequestId(id);
       Status.Code code = Status.Code.OK;
       if (i % 7 == 3) {
         r.setInputs(0, r.getInputs(0).toBuilder().addFloatVal(1f)); // value count off by one

@@ -13,8 +13,9 @@ final class TempStore {
   private final Path defaults = Path.of(System.getProperty("modelport.defaultStore"));
 
   TempStore() throws IOException {
-    root = Files.createDirectories(Path.of("target", "it-stores", UUID.randomUUID().toString()))
-        .toAbsolutePath();
+    root =
+        Files.createDirectories(Path.of("target", "it-stores", UUID.randomUUID().toString()))
+            .toAbsolutePath();
   }
 
   /** Copies default model {@code name} (hard-linking big files) as {@code as}. */

@@ -11,7 +11,11 @@ import org.junit.jupiter.api.Test;
 
 class PlacementPlannerTest {
   static InstanceGroup group(int count, Kind kind, Integer... gpus) {
-    return InstanceGroup.newBuilder().setCount(count).setKind(kind).addAllGpus(List.of(gpus)).build();
+    return InstanceGroup.newBuilder()
+        .setCount(count)
+        .setKind(kind)
+        .addAllGpus(List.of(gpus))
+        .build();
   }
 
   static List<String> plan(int gpus, InstanceGroup... groups) throws PlacementException {
@@ -25,7 +29,8 @@ class PlacementPlannerTest {
     assertThat(plan(0, group(2, Kind.KIND_UNSPECIFIED))).containsExactly("cpu()", "cpu()");
     assertThat(plan(1, group(1, Kind.KIND_UNSPECIFIED))).containsExactly("gpu(0)");
     assertThat(plan(4, group(2, Kind.KIND_UNSPECIFIED)))
-        .containsExactly("gpu(0)", "gpu(0)", "gpu(1)", "gpu(1)", "gpu(2)", "gpu(2)", "gpu(3)", "gpu(3)");
+        .containsExactly(
+            "gpu(0)", "gpu(0)", "gpu(1)", "gpu(1)", "gpu(2)", "gpu(2)", "gpu(3)", "gpu(3)");
   }
 
   @Test
@@ -37,7 +42,8 @@ class PlacementPlannerTest {
   void gpuList_placesCountOnEachListedGpu() throws Exception {
     assertThat(plan(4, group(2, Kind.KIND_GPU, 0, 3)))
         .containsExactly("gpu(0)", "gpu(0)", "gpu(3)", "gpu(3)");
-    assertThat(plan(4, group(1, Kind.KIND_GPU))).containsExactly("gpu(0)", "gpu(1)", "gpu(2)", "gpu(3)");
+    assertThat(plan(4, group(1, Kind.KIND_GPU)))
+        .containsExactly("gpu(0)", "gpu(1)", "gpu(2)", "gpu(3)");
   }
 
   @Test
@@ -50,7 +56,8 @@ class PlacementPlannerTest {
   void missingGpu_failsClearly() {
     assertThatThrownBy(() -> plan(0, group(1, Kind.KIND_GPU)))
         .isInstanceOf(PlacementException.class)
-        .hasMessage("instance_group[0]: kind KIND_GPU but this machine has no GPU visible to the engine");
+        .hasMessage(
+            "instance_group[0]: kind KIND_GPU but this machine has no GPU visible to the engine");
     assertThatThrownBy(() -> plan(1, group(1, Kind.KIND_GPU, 0, 1)))
         .hasMessage("instance_group[0]: GPU 1 is not present; this machine has 1 GPU (id 0)");
     assertThatThrownBy(() -> plan(4, group(1, Kind.KIND_CPU), group(1, Kind.KIND_GPU, 7)))

@@ -33,7 +33,11 @@ class RequestValidatorTest {
 
   static Tensor.Builder floats(String name, long rows, long cols) {
     Tensor.Builder b =
-        Tensor.newBuilder().setName(name).setDtype(DataType.DATA_TYPE_FLOAT32).addShape(rows).addShape(cols);
+        Tensor.newBuilder()
+            .setName(name)
+            .setDtype(DataType.DATA_TYPE_FLOAT32)
+            .addShape(rows)
+            .addShape(cols);
     for (int i = 0; i < rows * cols; i++) {
       b.addFloatVal(i);
     }
@@ -51,7 +55,8 @@ class RequestValidatorTest {
   static AbstractThrowableAssert<?, ? extends Throwable> rejects(PredictRequest r, Signature s) {
     return assertThatThrownBy(() -> RequestValidator.validate(r, s))
         .isInstanceOfSatisfying(
-            ModelportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+            ModelportException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
   @Test
@@ -86,7 +91,8 @@ class RequestValidatorTest {
     rejects(req(floats("features", 1, 4).setDtype(DataType.DATA_TYPE_INT64)), IRIS)
         .hasMessage("input \"features\": dtype INT64 does not match the model's FLOAT32");
     ValidatedRequest v =
-        RequestValidator.validate(req(floats("features", 1, 4).setDtype(DataType.DATA_TYPE_UNSPECIFIED)), IRIS);
+        RequestValidator.validate(
+            req(floats("features", 1, 4).setDtype(DataType.DATA_TYPE_UNSPECIFIED)), IRIS);
     assertThat(v.inputs().get(0).dtype()).isEqualTo(DataType.DATA_TYPE_FLOAT32);
   }
 
@@ -98,15 +104,19 @@ class RequestValidatorTest {
 
   @Test
   void rawOfWrongLength_isRejected() {
-    Tensor.Builder t = floats("features", 2, 4).clearFloatVal().setRaw(ByteString.copyFrom(new byte[31]));
-    rejects(req(t), IRIS).hasMessage("input \"features\": raw has 31 bytes; shape [2,4] of FLOAT32 needs 32");
+    Tensor.Builder t =
+        floats("features", 2, 4).clearFloatVal().setRaw(ByteString.copyFrom(new byte[31]));
+    rejects(req(t), IRIS)
+        .hasMessage("input \"features\": raw has 31 bytes; shape [2,4] of FLOAT32 needs 32");
   }
 
   @Test
   void rawAndTypedTogether_orWrongTypedField_isRejected() {
     rejects(req(floats("features", 1, 4).setRaw(ByteString.copyFrom(new byte[16]))), IRIS)
         .hasMessageContaining("values in raw and float_val; send exactly one");
-    rejects(req(floats("features", 1, 4).clearFloatVal().addAllDoubleVal(List.of(1d, 2d, 3d, 4d))), IRIS)
+    rejects(
+            req(floats("features", 1, 4).clearFloatVal().addAllDoubleVal(List.of(1d, 2d, 3d, 4d))),
+            IRIS)
         .hasMessageContaining("FLOAT32 values go in float_val or raw, not double_val");
   }
 
@@ -118,14 +128,16 @@ class RequestValidatorTest {
 
   @Test
   void zeroOrNegativeDims_areRejected() {
-    rejects(req(floats("features", 0, 4).clearFloatVal()), IRIS).hasMessageContaining("shape [0,4] does not fit");
+    rejects(req(floats("features", 0, 4).clearFloatVal()), IRIS)
+        .hasMessageContaining("shape [0,4] does not fit");
   }
 
   @Test
   void batchSizesMustAgreeAcrossInputs() {
     Signature two =
         new Signature(
-            List.of(spec("a", DataType.DATA_TYPE_FLOAT32, 4), spec("b", DataType.DATA_TYPE_FLOAT32, 4)),
+            List.of(
+                spec("a", DataType.DATA_TYPE_FLOAT32, 4), spec("b", DataType.DATA_TYPE_FLOAT32, 4)),
             List.of(spec("y", DataType.DATA_TYPE_FLOAT32, 1)),
             8);
     rejects(req(floats("a", 2, 4), floats("b", 3, 4)), two)
@@ -135,25 +147,48 @@ class RequestValidatorTest {
   @Test
   void outputNames_unknownOrDuplicate_areRejected_andKnownOnesKept() {
     PredictRequest bad = req(floats("features", 1, 4)).toBuilder().addOutputNames("logits").build();
-    rejects(bad, IRIS).hasMessageContaining("output_names: \"logits\" is not an output of this model");
+    rejects(bad, IRIS)
+        .hasMessageContaining("output_names: \"logits\" is not an output of this model");
     PredictRequest dup =
-        req(floats("features", 1, 4)).toBuilder().addOutputNames("probabilities").addOutputNames("probabilities").build();
+        req(floats("features", 1, 4)).toBuilder()
+            .addOutputNames("probabilities")
+            .addOutputNames("probabilities")
+            .build();
     rejects(dup, IRIS).hasMessageContaining("asked twice");
   }
 
   @Test
   void int8OutOfRange_isRejected() {
     Signature s =
-        new Signature(List.of(spec("x", DataType.DATA_TYPE_INT8, 2)), List.of(spec("y", DataType.DATA_TYPE_INT8, 2)), 0);
-    Tensor.Builder t = Tensor.newBuilder().setName("x").setDtype(DataType.DATA_TYPE_INT8).addShape(2).addIntVal(1).addIntVal(200);
+        new Signature(
+            List.of(spec("x", DataType.DATA_TYPE_INT8, 2)),
+            List.of(spec("y", DataType.DATA_TYPE_INT8, 2)),
+            0);
+    Tensor.Builder t =
+        Tensor.newBuilder()
+            .setName("x")
+            .setDtype(DataType.DATA_TYPE_INT8)
+            .addShape(2)
+            .addIntVal(1)
+            .addIntVal(200);
     rejects(req(t), s).hasMessage("input \"x\": int_val[1] = 200 is outside [-128, 127]");
   }
 
   @Test
   void nonBatchingModel_takesExactShape() {
     Signature s =
-        new Signature(List.of(spec("x", DataType.DATA_TYPE_INT64, 3)), List.of(spec("y", DataType.DATA_TYPE_INT64, 3)), 0);
-    Tensor.Builder t = Tensor.newBuilder().setName("x").setDtype(DataType.DATA_TYPE_INT64).addShape(3).addInt64Val(1).addInt64Val(2).addInt64Val(3);
+        new Signature(
+            List.of(spec("x", DataType.DATA_TYPE_INT64, 3)),
+            List.of(spec("y", DataType.DATA_TYPE_INT64, 3)),
+            0);
+    Tensor.Builder t =
+        Tensor.newBuilder()
+            .setName("x")
+            .setDtype(DataType.DATA_TYPE_INT64)
+            .addShape(3)
+            .addInt64Val(1)
+            .addInt64Val(2)
+            .addInt64Val(3);
     ValidatedRequest v = RequestValidator.validate(req(t), s);
     assertThat(v.rows()).isEqualTo(1);
     assertThat(v.inputs().get(0).data().order(ByteOrder.LITTLE_ENDIAN).getLong(16)).isEqualTo(3L);
@@ -162,8 +197,17 @@ class RequestValidatorTest {
   @Test
   void stringInputs_areDecodedAsUtf8Elements() {
     Signature s =
-        new Signature(List.of(spec("text", DataType.DATA_TYPE_STRING)), List.of(spec("embedding", DataType.DATA_TYPE_FLOAT32, 384)), 32);
-    Tensor.Builder t = Tensor.newBuilder().setName("text").setDtype(DataType.DATA_TYPE_STRING).addShape(2).addStringVal("héllo").addStringVal("b");
+        new Signature(
+            List.of(spec("text", DataType.DATA_TYPE_STRING)),
+            List.of(spec("embedding", DataType.DATA_TYPE_FLOAT32, 384)),
+            32);
+    Tensor.Builder t =
+        Tensor.newBuilder()
+            .setName("text")
+            .setDtype(DataType.DATA_TYPE_STRING)
+            .addShape(2)
+            .addStringVal("héllo")
+            .addStringVal("b");
     ValidatedRequest v = RequestValidator.validate(req(t), s);
     assertThat(v.rows()).isEqualTo(2);
     assertThat(v.inputs().get(0).elements().get(0).toStringUtf8()).isEqualTo("héllo");
