@@ -1,0 +1,176 @@
+package dev.modelport.client;
+
+import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.NameResolverRegistry;
+import io.grpc.TlsChannelCredentials;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * Builds a {@link ModelportClient}. Exactly one of {@link #target}, {@link #addresses} or {@link
+ * #channel}; plaintext unless {@link #tls} is set.
+ */
+public final class ModelportClientBuilder {
+  private String target;
+  private List<InetSocketAddress> addresses;
+  private ManagedChannel channel;
+  private ChannelCredentials credentials = InsecureChannelCredentials.create();
+  private Duration deadline = Duration.ofSeconds(30);
+  private int maxAttempts = 5;
+  private String token;
+  private int maxMessageBytes = 64 << 20;
+
+  ModelportClientBuilder() {}
+
+  /**
+   * A gRPC target: {@code host:port}, or {@code dns:///name:port} to balance across every address
+   * the name resolves to (e.g. a Kubernetes headless service).
+   */
+  public ModelportClientBuilder target(String target) {
+    this.target = target;
+    return this;
+  }
+
+  /** Fixed replicas, balanced round-robin. */
+  public ModelportClientBuilder addresses(List<InetSocketAddress> addresses) {
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("addresses: at least one");
+    }
+    this.addresses = List.copyOf(addresses);
+    return this;
+  }
+
+  /** Uses a channel you built; the client will not close it. */
+  public ModelportClientBuilder channel(ManagedChannel channel) {
+    this.channel = channel;
+    return this;
+  }
+
+  /** TLS, trusting {@code caPem} (null: the JVM's trust store). */
+  public ModelportClientBuilder tls(File caPem) throws IOException {
+    TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+    if (caPem != null) {
+      b.trustManager(caPem);
+    }
+    this.credentials = b.build();
+    return this;
+  }
+
+  /** Mutual TLS: trust {@code caPem} and present {@code certPem}/{@code keyPem}. */
+  public ModelportClientBuilder mutualTls(File caPem, File certPem, File keyPem)
+      throws IOException {
+    this.credentials =
+        TlsChannelCredentials.newBuilder().trustManager(caPem).keyManager(certPem, keyPem).build();
+    return this;
+  }
+
+  /** Sends {@code authorization: Bearer <token>} on every call. */
+  public ModelportClientBuilder bearerToken(String token) {
+    this.token = token;
+    return this;
+  }
+
+  /** Deadline of every call (default 30 s). */
+  public ModelportClientBuilder defaultDeadline(Duration deadline) {
+    this.deadline = deadline;
+    return this;
+  }
+
+  /** Attempts per call, retrying UNAVAILABLE with backoff (default 5; 1 turns retries off). */
+  public ModelportClientBuilder maxAttempts(int maxAttempts) {
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts: at least 1");
+    }
+    this.maxAttempts = maxAttempts;
+    return this;
+  }
+
+  /** Largest response accepted (default 64 MiB). */
+  public ModelportClientBuilder maxMessageBytes(int bytes) {
+    this.maxMessageBytes = bytes;
+    return this;
+  }
+
+  public ModelportClient build() {
+    int given = (target != null ? 1 : 0) + (addresses != null ? 1 : 0) + (channel != null ? 1 : 0);
+    if (given != 1) {
+      throw new IllegalStateException("set exactly one of target, addresses or channel");
+    }
+    CallCredentials call = token == null ? null : new Bearer(token);
+    if (channel != null) {
+      return new ModelportClient(channel, deadline, call, false);
+    }
+    ManagedChannelBuilder<?> b;
+    if (addresses != null) {
+      NameResolverRegistry registry = new NameResolverRegistry();
+      registry.register(new StaticAddressResolverProvider(addresses));
+      b =
+          Grpc.newChannelBuilder(
+              StaticAddressResolverProvider.SCHEME + ":///replicas", credentials, registry);
+    } else {
+      b = Grpc.newChannelBuilder(target, credentials);
+    }
+    b.defaultServiceConfig(serviceConfig(maxAttempts)).maxInboundMessageSize(maxMessageBytes);
+    if (maxAttempts > 1) {
+      b.enableRetry().maxRetryAttempts(maxAttempts);
+    } else {
+      b.disableRetry();
+    }
+    return new ModelportClient(b.build(), deadline, call, true);
+  }
+
+  /** Round-robin across resolved addresses; UNAVAILABLE retried with exponential backoff. */
+  static Map<String, Object> serviceConfig(int maxAttempts) {
+    List<Object> names = new ArrayList<>();
+    names.add(Map.of("service", "modelport.v1.InferenceService"));
+    names.add(Map.of("service", "modelport.v1.ModelService", "method", "ListModels"));
+    names.add(Map.of("service", "modelport.v1.ModelService", "method", "GetModel"));
+    Map<String, Object> retry =
+        Map.of(
+            "maxAttempts",
+            (double) Math.max(2, maxAttempts),
+            "initialBackoff",
+            "0.05s",
+            "maxBackoff",
+            "2s",
+            "backoffMultiplier",
+            2.0,
+            "retryableStatusCodes",
+            List.of("UNAVAILABLE"));
+    Map<String, Object> method =
+        maxAttempts > 1 ? Map.of("name", names, "retryPolicy", retry) : Map.of("name", names);
+    return Map.of(
+        "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
+        "methodConfig", List.of(method));
+  }
+
+  /** {@code authorization: Bearer <token>} on every call. */
+  private static final class Bearer extends CallCredentials {
+    private static final Metadata.Key<String> AUTHORIZATION =
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private final String token;
+
+    Bearer(String token) {
+      this.token = token;
+    }
+
+    @Override
+    public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+      Metadata m = new Metadata();
+      m.put(AUTHORIZATION, "Bearer " + token);
+      applier.apply(m);
+    }
+  }
+}

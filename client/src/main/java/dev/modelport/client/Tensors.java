@@ -1,0 +1,311 @@
+package dev.modelport.client;
+
+import com.google.protobuf.ByteString;
+import dev.modelport.v1.DataType;
+import dev.modelport.v1.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds {@link Tensor}s from Java arrays and reads them back, so callers never hand-build protos.
+ * Numeric tensors are written to {@code raw} (little-endian packed, the fast path); readers accept
+ * either {@code raw} or the typed field.
+ *
+ * <pre>{@code
+ * Tensor features = Tensors.of("features", new float[][] {{5.1f, 3.5f, 1.4f, 0.2f}});
+ * float[][] probabilities = Tensors.toFloatMatrix(response.getOutputs(0));
+ * }</pre>
+ */
+public final class Tensors {
+  private Tensors() {}
+
+  /** FLOAT32 {@code [rows, cols]}. */
+  public static Tensor of(String name, float[][] rows) {
+    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
+    ByteBuffer b = buffer((long) rows.length * cols * 4);
+    for (float[] r : rows) {
+      checkRow(r.length, cols);
+      for (float f : r) {
+        b.putFloat(f);
+      }
+    }
+    return packed(name, DataType.DATA_TYPE_FLOAT32, b, rows.length, cols);
+  }
+
+  /** FLOAT64 {@code [rows, cols]}. */
+  public static Tensor of(String name, double[][] rows) {
+    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
+    ByteBuffer b = buffer((long) rows.length * cols * 8);
+    for (double[] r : rows) {
+      checkRow(r.length, cols);
+      for (double d : r) {
+        b.putDouble(d);
+      }
+    }
+    return packed(name, DataType.DATA_TYPE_FLOAT64, b, rows.length, cols);
+  }
+
+  /** INT64 {@code [rows, cols]}. */
+  public static Tensor of(String name, long[][] rows) {
+    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
+    ByteBuffer b = buffer((long) rows.length * cols * 8);
+    for (long[] r : rows) {
+      checkRow(r.length, cols);
+      for (long v : r) {
+        b.putLong(v);
+      }
+    }
+    return packed(name, DataType.DATA_TYPE_INT64, b, rows.length, cols);
+  }
+
+  /** INT32 {@code [rows, cols]}. */
+  public static Tensor of(String name, int[][] rows) {
+    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
+    ByteBuffer b = buffer((long) rows.length * cols * 4);
+    for (int[] r : rows) {
+      checkRow(r.length, cols);
+      for (int v : r) {
+        b.putInt(v);
+      }
+    }
+    return packed(name, DataType.DATA_TYPE_INT32, b, rows.length, cols);
+  }
+
+  /** BOOL {@code [rows, cols]}. */
+  public static Tensor of(String name, boolean[][] rows) {
+    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
+    ByteBuffer b = buffer((long) rows.length * cols);
+    for (boolean[] r : rows) {
+      checkRow(r.length, cols);
+      for (boolean v : r) {
+        b.put((byte) (v ? 1 : 0));
+      }
+    }
+    return packed(name, DataType.DATA_TYPE_BOOL, b, rows.length, cols);
+  }
+
+  /** FLOAT32 of any shape from flat row-major {@code values}. */
+  public static Tensor ofFloats(String name, float[] values, long... shape) {
+    checkCount(values.length, shape);
+    ByteBuffer b = buffer((long) values.length * 4);
+    for (float f : values) {
+      b.putFloat(f);
+    }
+    return packed(name, DataType.DATA_TYPE_FLOAT32, b, shape);
+  }
+
+  /** INT64 of any shape from flat row-major {@code values}. */
+  public static Tensor ofLongs(String name, long[] values, long... shape) {
+    checkCount(values.length, shape);
+    ByteBuffer b = buffer((long) values.length * 8);
+    for (long v : values) {
+      b.putLong(v);
+    }
+    return packed(name, DataType.DATA_TYPE_INT64, b, shape);
+  }
+
+  /** STRING {@code [n]}: one UTF-8 string per row (e.g. texts to embed). */
+  public static Tensor ofStrings(String name, String... values) {
+    return Tensor.newBuilder()
+        .setName(name)
+        .setDtype(DataType.DATA_TYPE_STRING)
+        .addShape(values.length)
+        .addAllStringVal(List.of(values))
+        .build();
+  }
+
+  /** BYTES {@code [n]}: one opaque value per row (e.g. encoded images). */
+  public static Tensor ofBytes(String name, byte[]... values) {
+    Tensor.Builder t =
+        Tensor.newBuilder()
+            .setName(name)
+            .setDtype(DataType.DATA_TYPE_BYTES)
+            .addShape(values.length);
+    for (byte[] v : values) {
+      t.addBytesVal(ByteString.copyFrom(v));
+    }
+    return t.build();
+  }
+
+  /** A FLOAT32 (or FLOAT16) tensor's values, flat, row-major. */
+  public static float[] toFloats(Tensor t) {
+    require(t, DataType.DATA_TYPE_FLOAT32, DataType.DATA_TYPE_FLOAT16);
+    if (t.getRaw().isEmpty()) {
+      float[] out = new float[t.getFloatValCount()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = t.getFloatVal(i);
+      }
+      return out;
+    }
+    ByteBuffer b = raw(t);
+    if (t.getDtype() == DataType.DATA_TYPE_FLOAT16) {
+      float[] out = new float[b.remaining() / 2];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = halfToFloat(b.getShort());
+      }
+      return out;
+    }
+    float[] out = new float[b.remaining() / 4];
+    b.asFloatBuffer().get(out);
+    return out;
+  }
+
+  /** A 2-d FLOAT32 tensor as rows. */
+  public static float[][] toFloatMatrix(Tensor t) {
+    if (t.getShapeCount() != 2) {
+      throw new IllegalArgumentException(
+          t.getName() + ": shape " + t.getShapeList() + " is not 2-d");
+    }
+    float[] flat = toFloats(t);
+    int rows = (int) t.getShape(0);
+    int cols = (int) t.getShape(1);
+    float[][] out = new float[rows][cols];
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(flat, i * cols, out[i], 0, cols);
+    }
+    return out;
+  }
+
+  /** A FLOAT64 tensor's values, flat. */
+  public static double[] toDoubles(Tensor t) {
+    require(t, DataType.DATA_TYPE_FLOAT64);
+    if (t.getRaw().isEmpty()) {
+      return t.getDoubleValList().stream().mapToDouble(Double::doubleValue).toArray();
+    }
+    ByteBuffer b = raw(t);
+    double[] out = new double[b.remaining() / 8];
+    b.asDoubleBuffer().get(out);
+    return out;
+  }
+
+  /** An INT64 tensor's values, flat. */
+  public static long[] toLongs(Tensor t) {
+    require(t, DataType.DATA_TYPE_INT64);
+    if (t.getRaw().isEmpty()) {
+      return t.getInt64ValList().stream().mapToLong(Long::longValue).toArray();
+    }
+    ByteBuffer b = raw(t);
+    long[] out = new long[b.remaining() / 8];
+    b.asLongBuffer().get(out);
+    return out;
+  }
+
+  /** An INT32, INT8 or UINT8 tensor's values, flat (UINT8 as 0..255). */
+  public static int[] toInts(Tensor t) {
+    require(t, DataType.DATA_TYPE_INT32, DataType.DATA_TYPE_INT8, DataType.DATA_TYPE_UINT8);
+    if (t.getRaw().isEmpty()) {
+      return t.getIntValList().stream().mapToInt(Integer::intValue).toArray();
+    }
+    ByteBuffer b = raw(t);
+    if (t.getDtype() == DataType.DATA_TYPE_INT32) {
+      int[] out = new int[b.remaining() / 4];
+      b.asIntBuffer().get(out);
+      return out;
+    }
+    int[] out = new int[b.remaining()];
+    for (int i = 0; i < out.length; i++) {
+      byte v = b.get();
+      out[i] = t.getDtype() == DataType.DATA_TYPE_UINT8 ? v & 0xff : v;
+    }
+    return out;
+  }
+
+  /** A BOOL tensor's values, flat. */
+  public static boolean[] toBooleans(Tensor t) {
+    require(t, DataType.DATA_TYPE_BOOL);
+    int n = t.getRaw().isEmpty() ? t.getBoolValCount() : t.getRaw().size();
+    boolean[] out = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = t.getRaw().isEmpty() ? t.getBoolVal(i) : t.getRaw().byteAt(i) != 0;
+    }
+    return out;
+  }
+
+  /** A STRING tensor's values. */
+  public static List<String> toStrings(Tensor t) {
+    require(t, DataType.DATA_TYPE_STRING);
+    return t.getStringValList();
+  }
+
+  /** A BYTES tensor's values, or a STRING tensor's as UTF-8. */
+  public static List<byte[]> toByteArrays(Tensor t) {
+    List<byte[]> out = new ArrayList<>();
+    if (t.getDtype() == DataType.DATA_TYPE_STRING) {
+      t.getStringValList().forEach(s -> out.add(s.getBytes(StandardCharsets.UTF_8)));
+    } else {
+      require(t, DataType.DATA_TYPE_BYTES);
+      t.getBytesValList().forEach(b -> out.add(b.toByteArray()));
+    }
+    return out;
+  }
+
+  private static int cols(Object firstRow, int rows) {
+    if (rows == 0) {
+      throw new IllegalArgumentException("at least one row is needed");
+    }
+    return java.lang.reflect.Array.getLength(firstRow);
+  }
+
+  private static void checkRow(int length, int cols) {
+    if (length != cols) {
+      throw new IllegalArgumentException(
+          "ragged rows: " + length + " values where " + cols + " expected");
+    }
+  }
+
+  private static void checkCount(int n, long[] shape) {
+    long want = 1;
+    for (long d : shape) {
+      want *= d;
+    }
+    if (want != n) {
+      throw new IllegalArgumentException(
+          n + " values do not fill shape " + java.util.Arrays.toString(shape));
+    }
+  }
+
+  private static ByteBuffer buffer(long bytes) {
+    return ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static Tensor packed(String name, DataType dtype, ByteBuffer b, long... shape) {
+    b.flip();
+    Tensor.Builder t =
+        Tensor.newBuilder().setName(name).setDtype(dtype).setRaw(ByteString.copyFrom(b));
+    for (long d : shape) {
+      t.addShape(d);
+    }
+    return t.build();
+  }
+
+  private static ByteBuffer raw(Tensor t) {
+    return t.getRaw().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static void require(Tensor t, DataType... allowed) {
+    for (DataType a : allowed) {
+      if (t.getDtype() == a) {
+        return;
+      }
+    }
+    throw new IllegalArgumentException(
+        "tensor \"" + t.getName() + "\" is " + t.getDtype() + ", not " + List.of(allowed));
+  }
+
+  private static float halfToFloat(short h) {
+    int sign = (h & 0x8000) << 16;
+    int exp = (h >>> 10) & 0x1f;
+    int mant = h & 0x3ff;
+    if (exp == 0x1f) {
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+    }
+    if (exp == 0) {
+      float v = mant * 0x1p-24f;
+      return sign != 0 ? -v : v;
+    }
+    return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
+  }
+}

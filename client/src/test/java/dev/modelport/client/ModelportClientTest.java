@@ -1,0 +1,194 @@
+package dev.modelport.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelport.v1.PredictRequest;
+import dev.modelport.v1.PredictResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client against an in-process stand-in server: no ports, deterministic answers. */
+class ModelportClientTest {
+  FakeInferenceService fake = new FakeInferenceService();
+  Server server;
+  ManagedChannel channel;
+  ModelportClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    server = InProcessServerBuilder.forName(name).addService(fake).build().start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    client =
+        ModelportClient.builder().channel(channel).defaultDeadline(Duration.ofSeconds(30)).build();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  static PredictRequest row(String model, int i) {
+    return PredictRequest.newBuilder()
+        .setModelName(model)
+        .addInputs(Tensors.of("x", new float[][] {{i, i + 0.5f}}))
+        .build();
+  }
+
+  @Test
+  void predict_blockingAndAsync() throws Exception {
+    PredictResponse r = client.predict("m", Tensors.of("x", new float[][] {{1f, 2f}}));
+    assertThat(Tensors.toFloatMatrix(r.getOutputs(0))).isDeepEqualTo(new float[][] {{2f, 4f}});
+    assertThat(
+            Tensors.toFloats(
+                client.predictAsync(row("m", 3)).get(30, TimeUnit.SECONDS).getOutputs(0)))
+        .containsExactly(6f, 7f);
+  }
+
+  @Test
+  void serverErrors_surfaceWithTheirStatus() {
+    assertThatThrownBy(() -> client.predict(row("bad", 1)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
+        .hasMessageContaining("input \"x\": bad");
+  }
+
+  @Test
+  void defaultDeadline_appliesToEveryCall() {
+    ModelportClient hasty =
+        ModelportClient.builder().channel(channel).defaultDeadline(Duration.ofMillis(200)).build();
+    assertThatThrownBy(() -> hasty.predict(row("silent", 1)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+  }
+
+  @Test
+  void session_streams100kRows_withBoundedInFlight_andMatchesEveryAnswer() throws Exception {
+    int n = 100_000;
+    int window = 64;
+    AtomicInteger maxInFlight = new AtomicInteger();
+    AtomicInteger wrong = new AtomicInteger();
+    AtomicInteger answered = new AtomicInteger();
+    try (PredictSession s = client.openSession(window)) {
+      for (int i = 0; i < n; i++) {
+        int row = i;
+        s.submit(row("m", row).toBuilder().setRequestId("r" + row).build())
+            .whenComplete(
+                (r, e) -> {
+                  if (e != null
+                      || !r.getRequestId().equals("r" + row)
+                      || Tensors.toFloats(r.getOutputs(0))[0] != 2f * row) {
+                    wrong.incrementAndGet();
+                  }
+                  answered.incrementAndGet();
+                });
+        maxInFlight.accumulateAndGet(s.inFlight(), Math::max);
+      }
+    }
+    assertThat(answered).hasValue(n);
+    assertThat(wrong).hasValue(0);
+    assertThat(maxInFlight.get()).isLessThanOrEqualTo(window);
+  }
+
+  @Test
+  void session_perItemErrors_failOnlyThatItem() throws Exception {
+    List<CompletableFuture<PredictResponse>> fs = new ArrayList<>();
+    try (PredictSession s = client.openSession(16)) {
+      for (int i = 0; i < 100; i++) {
+        fs.add(s.submit(row(i % 10 == 0 ? "bad" : "m", i)));
+      }
+    }
+    for (int i = 0; i < 100; i++) {
+      if (i % 10 == 0) {
+        CompletableFuture<PredictResponse> f = fs.get(i);
+        assertThatThrownBy(f::get)
+            .isInstanceOf(ExecutionException.class)
+            .cause()
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+      } else {
+        assertThat(fs.get(i).get().getOutputsCount()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void session_cancel_failsOutstandingWithCancelled() throws Exception {
+    PredictSession s = client.openSession(8);
+    CompletableFuture<PredictResponse> f = s.submit(row("silent", 1));
+    s.cancel();
+    assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+  }
+
+  @Test
+  void predictAll_ordered_keepsRequestOrder_withErrorsInPlace() {
+    Iterator<PredictRequest> source =
+        IntStream.range(0, 5000).mapToObj(i -> row(i % 100 == 7 ? "bad" : "m", i)).iterator();
+    int i = 0;
+    try (StreamResults results = client.predictAll(source, 32, true)) {
+      while (results.hasNext()) {
+        StreamResult r = results.next();
+        float x = Tensors.toFloats(r.request().getInputs(0))[0];
+        assertThat(x).isEqualTo((float) i);
+        if (i % 100 == 7) {
+          assertThat(r.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        } else {
+          assertThat(r.ok()).isTrue();
+          assertThat(Tensors.toFloats(r.response().getOutputs(0))[0]).isEqualTo(2f * i);
+        }
+        i++;
+      }
+    }
+    assertThat(i).isEqualTo(5000);
+  }
+
+  @Test
+  void predictAll_unordered_returnsEveryResultOnce() {
+    Iterator<PredictRequest> source =
+        IntStream.range(0, 3000).mapToObj(i -> row("m", i)).iterator();
+    Set<Float> seen = new HashSet<>();
+    try (StreamResults results = client.predictAll(source, 100, false)) {
+      results.forEachRemaining(
+          r -> assertThat(seen.add(Tensors.toFloats(r.request().getInputs(0))[0])).isTrue());
+    }
+    assertThat(seen).hasSize(3000);
+  }
+
+  @Test
+  void serviceConfig_retriesUnavailable_andBalancesRoundRobin() {
+    var config = ModelportClientBuilder.serviceConfig(5);
+    assertThat(config.toString())
+        .contains("round_robin")
+        .contains("UNAVAILABLE")
+        .contains("maxAttempts=5.0");
+    assertThat(ModelportClientBuilder.serviceConfig(1).toString()).doesNotContain("retryPolicy");
+  }
+}

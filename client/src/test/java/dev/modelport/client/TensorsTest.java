@@ -1,0 +1,82 @@
+package dev.modelport.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelport.v1.DataType;
+import dev.modelport.v1.Tensor;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TensorsTest {
+  @Test
+  void numericBuilders_packRawLittleEndian_andReadBack() {
+    Tensor f = Tensors.of("x", new float[][] {{1.5f, -2f}, {3f, Float.MAX_VALUE}});
+    assertThat(f.getDtype()).isEqualTo(DataType.DATA_TYPE_FLOAT32);
+    assertThat(f.getShapeList()).containsExactly(2L, 2L);
+    assertThat(f.getRaw().byteAt(0)).isEqualTo((byte) 0); // 1.5f = 0x3fc00000, little-endian
+    assertThat(f.getRaw().byteAt(3)).isEqualTo((byte) 0x3f);
+    assertThat(Tensors.toFloatMatrix(f))
+        .isDeepEqualTo(new float[][] {{1.5f, -2f}, {3f, Float.MAX_VALUE}});
+    assertThat(Tensors.toDoubles(Tensors.of("d", new double[][] {{0.1, -1e300}})))
+        .containsExactly(0.1, -1e300);
+    assertThat(Tensors.toLongs(Tensors.of("l", new long[][] {{Long.MIN_VALUE, 7}})))
+        .containsExactly(Long.MIN_VALUE, 7L);
+    assertThat(Tensors.toInts(Tensors.of("i", new int[][] {{-1, Integer.MAX_VALUE}})))
+        .containsExactly(-1, Integer.MAX_VALUE);
+    assertThat(Tensors.toBooleans(Tensors.of("b", new boolean[][] {{true, false}})))
+        .containsExactly(true, false);
+    assertThat(Tensors.toFloats(Tensors.ofFloats("f", new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3)))
+        .hasSize(6);
+    assertThat(Tensors.toLongs(Tensors.ofLongs("l", new long[] {4, 5}, 2))).containsExactly(4L, 5L);
+  }
+
+  @Test
+  void variableLengthBuilders() {
+    assertThat(Tensors.toStrings(Tensors.ofStrings("t", "héllo", ""))).containsExactly("héllo", "");
+    List<byte[]> bytes =
+        Tensors.toByteArrays(Tensors.ofBytes("b", new byte[] {0, -1}, new byte[0]));
+    assertThat(bytes.get(0)).containsExactly(0, -1);
+    assertThat(bytes.get(1)).isEmpty();
+  }
+
+  @Test
+  void readers_acceptTypedFieldsToo() {
+    Tensor typed =
+        Tensor.newBuilder()
+            .setName("y")
+            .setDtype(DataType.DATA_TYPE_FLOAT32)
+            .addShape(1)
+            .addShape(2)
+            .addFloatVal(0.25f)
+            .addFloatVal(4f)
+            .build();
+    assertThat(Tensors.toFloatMatrix(typed)).isDeepEqualTo(new float[][] {{0.25f, 4f}});
+    Tensor uint8 =
+        Tensor.newBuilder()
+            .setName("u")
+            .setDtype(DataType.DATA_TYPE_UINT8)
+            .addShape(2)
+            .setRaw(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) 200, 1}))
+            .build();
+    assertThat(Tensors.toInts(uint8)).containsExactly(200, 1);
+    Tensor half =
+        Tensor.newBuilder()
+            .setName("h")
+            .setDtype(DataType.DATA_TYPE_FLOAT16)
+            .addShape(1)
+            .setRaw(com.google.protobuf.ByteString.copyFrom(new byte[] {0, 0x3c}))
+            .build();
+    assertThat(Tensors.toFloats(half)).containsExactly(1f);
+  }
+
+  @Test
+  void mistakes_areCaughtOnTheClient() {
+    assertThatThrownBy(() -> Tensors.of("x", new float[][] {{1f, 2f}, {3f}}))
+        .hasMessageContaining("ragged");
+    assertThatThrownBy(() -> Tensors.ofFloats("x", new float[] {1f, 2f}, 3))
+        .hasMessageContaining("do not fill");
+    assertThatThrownBy(() -> Tensors.toLongs(Tensors.of("x", new float[][] {{1f}})))
+        .hasMessageContaining("is DATA_TYPE_FLOAT32");
+  }
+}
