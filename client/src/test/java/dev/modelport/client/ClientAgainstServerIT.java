@@ -1,0 +1,195 @@
+package dev.modelport.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelport.server.ModelportServer;
+import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.runtime.VersionLoader;
+import dev.modelport.store.ModelStore;
+import dev.modelport.v1.DataType;
+import dev.modelport.v1.ModelState;
+import dev.modelport.v1.ModelStatus;
+import dev.modelport.v1.PredictRequest;
+import dev.modelport.v1.PredictResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The client against real modelport servers on loopback ports, with the real iris models. */
+class ClientAgainstServerIT {
+  static final float[][] CLASSIC = {
+    {5.1f, 3.5f, 1.4f, 0.2f}, {4.9f, 3.0f, 1.4f, 0.2f},
+    {7.0f, 3.2f, 4.7f, 1.4f}, {6.4f, 3.2f, 4.5f, 1.5f},
+    {6.3f, 3.3f, 6.0f, 2.5f}, {5.8f, 2.7f, 5.1f, 1.9f},
+  };
+
+  /** A store holding the default iris models (copied: servers in one JVM must not share state). */
+  static Path irisStore() throws IOException {
+    Path defaults = Path.of(System.getProperty("modelport.defaultStore"));
+    Path root =
+        Files.createDirectories(Path.of("target", "it-stores", UUID.randomUUID().toString()));
+    for (String m : List.of("iris", "iris-mlp")) {
+      try (Stream<Path> files = Files.walk(defaults.resolve(m))) {
+        for (Path p : files.toList()) {
+          Path to = root.resolve(m).resolve(defaults.resolve(m).relativize(p).toString());
+          if (Files.isDirectory(p)) {
+            Files.createDirectories(to);
+          } else {
+            Files.copy(p, to);
+          }
+        }
+      }
+    }
+    return root.toAbsolutePath();
+  }
+
+  static ModelportServer server(Path store) throws Exception {
+    return new ModelportServer(
+            Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+            new ModelRegistry(
+                ModelStore.open(store), VersionLoader.forThisMachine(), Duration.ofSeconds(10)),
+            Duration.ofSeconds(10))
+        .start();
+  }
+
+  static int argmax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      best = v[i] > v[best] ? i : best;
+    }
+    return best;
+  }
+
+  @Test
+  void everyRpc_andTypedRoundTrips_onARealServer() throws Exception {
+    ModelportServer s = server(irisStore());
+    try (ModelportClient client =
+        ModelportClient.builder().target("localhost:" + s.port()).build()) {
+      for (String model : List.of("iris", "iris-mlp")) {
+        PredictResponse r = client.predict(model, Tensors.of("features", CLASSIC));
+        float[][] p = Tensors.toFloatMatrix(r.getOutputs(0));
+        assertThat(IntStream.range(0, 6).map(i -> argmax(p[i])).toArray())
+            .containsExactly(0, 0, 1, 1, 2, 2);
+        PredictRequest raw =
+            PredictRequest.newBuilder()
+                .setModelName(model)
+                .setRawOutput(true)
+                .addInputs(Tensors.of("features", CLASSIC))
+                .build();
+        assertThat(Tensors.toFloatMatrix(client.predictAsync(raw).get().getOutputs(0)))
+            .isDeepEqualTo(p);
+      }
+      List<ModelStatus> models = client.listModels();
+      assertThat(models).extracting(ModelStatus::getName).containsExactly("iris", "iris-mlp");
+      ModelStatus iris = client.getModel("iris");
+      assertThat(iris.getInputs(0).getDtype()).isEqualTo(DataType.DATA_TYPE_FLOAT32);
+      assertThat(client.reloadModel("iris").get(0).getVersions(0).getState())
+          .isEqualTo(ModelState.MODEL_STATE_READY);
+    } finally {
+      s.stop();
+    }
+  }
+
+  @Test
+  void stream_100kIrisRows_inBoundedMemory_matchedToInputs() throws Exception {
+    ModelportServer s = server(irisStore());
+    try (ModelportClient client =
+        ModelportClient.builder().target("localhost:" + s.port()).build()) {
+      int n = 100_000;
+      Iterator<PredictRequest> rows =
+          IntStream.range(0, n)
+              .mapToObj(
+                  i ->
+                      PredictRequest.newBuilder()
+                          .setModelName("iris")
+                          .setRequestId(Integer.toString(i))
+                          .addInputs(Tensors.of("features", new float[][] {CLASSIC[i % 6]}))
+                          .build())
+              .iterator();
+      int seen = 0;
+      int wrong = 0;
+      try (StreamResults results = client.predictAll(rows, 256, true)) {
+        while (results.hasNext()) {
+          StreamResult r = results.next();
+          int i = Integer.parseInt(r.request().getRequestId());
+          if (i != seen
+              || !r.ok()
+              || !r.response().getRequestId().equals(r.request().getRequestId())
+              || argmax(Tensors.toFloats(r.response().getOutputs(0))) != (i % 6) / 2) {
+            wrong++;
+          }
+          seen++;
+        }
+      }
+      assertThat(seen).isEqualTo(n);
+      assertThat(wrong).isZero();
+    } finally {
+      s.stop();
+    }
+  }
+
+  @Test
+  void threeReplicas_oneStoppedMidRun_noFailedRequest() throws Exception {
+    Path store = irisStore();
+    List<ModelportServer> servers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      servers.add(server(store));
+    }
+    List<InetSocketAddress> addresses =
+        servers.stream().map(s -> new InetSocketAddress("localhost", s.port())).toList();
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    AtomicInteger ok = new AtomicInteger();
+    try (ModelportClient client =
+        ModelportClient.builder()
+            .addresses(addresses)
+            .defaultDeadline(Duration.ofSeconds(30))
+            .build()) {
+      int callers = 8;
+      int callsEach = 400;
+      CountDownLatch halfway = new CountDownLatch(callers);
+      List<Thread> threads = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  for (int k = 0; k < callsEach; k++) {
+                    if (k == callsEach / 2) {
+                      halfway.countDown();
+                    }
+                    try {
+                      client.predict("iris", Tensors.of("features", CLASSIC));
+                      ok.incrementAndGet();
+                    } catch (Throwable e) {
+                      failures.add(e);
+                    }
+                  }
+                });
+        threads.add(t);
+        t.start();
+      }
+      halfway.await();
+      servers.get(1).stop(); // health NOT_SERVING, drain, close: mid-run
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(failures).isEmpty();
+      assertThat(ok.get()).isEqualTo(callers * callsEach);
+    } finally {
+      servers.forEach(ModelportServer::stop);
+    }
+  }
+}
