@@ -121,7 +121,7 @@ public final class VersionLoader {
     }
   }
 
-  private static ZooModel<NDList, NDList> loadModel(VersionEntry entry, Device device, String label)
+  static ZooModel<NDList, NDList> loadModel(VersionEntry entry, Device device, String label)
       throws LoadException {
     Criteria<NDList, NDList> criteria =
         Criteria.builder()

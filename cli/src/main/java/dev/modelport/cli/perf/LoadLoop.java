@@ -1,0 +1,106 @@
+package dev.modelport.cli.perf;
+
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A closed loop: {@code concurrency} threads each call, wait, call again. A warm-up phase runs
+ * first and is not recorded; then either a fixed duration or a fixed number of requests.
+ */
+final class LoadLoop {
+  /** One call; throws on failure (a gRPC status, or anything else as INTERNAL). */
+  @FunctionalInterface
+  interface Call {
+    void run() throws Exception;
+  }
+
+  /** Makes each thread's call (so per-thread state, like a DJL predictor, stays on its thread). */
+  @FunctionalInterface
+  interface CallFactory {
+    Call create() throws Exception;
+  }
+
+  private LoadLoop() {}
+
+  static PerfResult run(
+      String label, String mode, int concurrency, int rows, PerfOptions o, CallFactory factory)
+      throws Exception {
+    long start = System.nanoTime();
+    long measureFrom = start + o.warmup().toNanos();
+    long until = o.requests() > 0 ? Long.MAX_VALUE : measureFrom + o.duration().toNanos();
+    AtomicLong remaining = new AtomicLong(o.requests() > 0 ? o.requests() : Long.MAX_VALUE);
+    Map<String, Long> errors = new ConcurrentHashMap<>();
+    List<Latencies> parts = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> setup = new ArrayList<>();
+    AtomicLong firstMeasured = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong lastDone = new AtomicLong();
+    for (int t = 0; t < concurrency; t++) {
+      Latencies lat = new Latencies();
+      parts.add(lat);
+      Thread th =
+          new Thread(
+              () -> {
+                Call call;
+                try {
+                  call = factory.create();
+                } catch (Exception e) {
+                  synchronized (setup) {
+                    setup.add(e);
+                  }
+                  return;
+                }
+                while (true) {
+                  long t0 = System.nanoTime();
+                  boolean measuring = t0 >= measureFrom;
+                  if (t0 >= until || (measuring && remaining.decrementAndGet() < 0)) {
+                    break;
+                  }
+                  if (measuring) {
+                    firstMeasured.accumulateAndGet(t0, Math::min);
+                  }
+                  String failure = null;
+                  try {
+                    call.run();
+                  } catch (Exception e) {
+                    failure = Status.fromThrowable(e).getCode().name();
+                  }
+                  long t1 = System.nanoTime();
+                  if (measuring) {
+                    lat.add(t1 - t0);
+                    lastDone.accumulateAndGet(t1, Math::max);
+                    if (failure != null) {
+                      errors.merge(failure, 1L, Long::sum);
+                    }
+                  }
+                }
+              },
+              "perf-" + label + "-" + t);
+      threads.add(th);
+      th.start();
+    }
+    for (Thread th : threads) {
+      th.join();
+    }
+    if (!setup.isEmpty()) {
+      throw new IllegalStateException("setup failed: " + setup.get(0), setup.get(0));
+    }
+    Latencies all = Latencies.merge(parts);
+    double seconds = Math.max(1e-9, (lastDone.get() - firstMeasured.get()) / 1e9);
+    return new PerfResult(
+        label,
+        mode,
+        concurrency,
+        rows,
+        all.size(),
+        seconds,
+        all.quantileMicros(0.50),
+        all.quantileMicros(0.90),
+        all.quantileMicros(0.99),
+        Map.copyOf(errors));
+  }
+}
