@@ -3,8 +3,6 @@ package dev.modelport.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelport.server.ModelportServer;
-import dev.modelport.server.registry.ModelRegistry;
-import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.store.ModelStore;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.ModelState;
@@ -58,10 +56,9 @@ class ClientAgainstServerIT {
   }
 
   static ModelportServer server(Path store) throws Exception {
-    return new ModelportServer(
+    return ModelportServer.create(
             Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-            new ModelRegistry(
-                ModelStore.open(store), VersionLoader.forThisMachine(), Duration.ofSeconds(10)),
+            ModelStore.open(store),
             Duration.ofSeconds(10))
         .start();
   }

@@ -1,7 +1,7 @@
 package dev.modelport.server;
 
+import dev.modelport.server.metrics.MetricsHttpServer;
 import dev.modelport.server.registry.ModelRegistry;
-import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.store.ModelStore;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -41,15 +41,16 @@ public final class Main {
     ServerBuilder<?> builder =
         Grpc.newServerBuilderForPort(options.port(), InsecureServerCredentials.create())
             .maxInboundMessageSize(MAX_MESSAGE_BYTES);
-    ModelRegistry registry =
-        new ModelRegistry(
-            ModelStore.open(options.modelStore()),
-            VersionLoader.forThisMachine(),
-            options.drainGrace());
-    ModelportServer server = new ModelportServer(builder, registry, options.drainGrace());
+    ModelportServer server =
+        ModelportServer.create(
+            builder, ModelStore.open(options.modelStore()), options.drainGrace());
+    ModelRegistry registry = server.registry();
+    MetricsHttpServer metricsHttp = new MetricsHttpServer(options.metricsPort(), server.metrics());
+    log.info("Prometheus metrics on port {} at /metrics", metricsHttp.port());
     Runnable stopAndExit =
         () -> {
           server.stop();
+          metricsHttp.close();
           System.exit(0);
         };
     for (String sig : new String[] {"TERM", "INT"}) {
@@ -64,10 +65,6 @@ public final class Main {
           });
     }
     log.info("model store: {}", options.modelStore().toAbsolutePath().normalize());
-    if (options.metricsPort() != 0) {
-      log.warn(
-          "--metrics-port {}: no metrics endpoint yet (not implemented)", options.metricsPort());
-    }
     server.start();
     log.info(
         "SERVING after {} ms: {}",

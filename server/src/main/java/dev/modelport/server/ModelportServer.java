@@ -3,7 +3,13 @@ package dev.modelport.server;
 import dev.modelport.server.grpc.HealthReporter;
 import dev.modelport.server.grpc.InferenceServiceImpl;
 import dev.modelport.server.grpc.ModelServiceImpl;
+import dev.modelport.server.metrics.ServerMetrics;
+import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.registry.VersionListener;
+import dev.modelport.server.runtime.ServedVersion;
+import dev.modelport.server.runtime.VersionLoader;
+import dev.modelport.store.ModelStore;
 import dev.modelport.store.StoreException;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -12,6 +18,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,20 +32,65 @@ public final class ModelportServer {
 
   private final Server server;
   private final ModelRegistry registry;
+  private final ServerMetrics metrics;
   private final HealthReporter health;
   private final Duration drainGrace;
   private final Object stopLock = new Object();
   private boolean stopped;
 
+  /**
+   * A server on {@code builder} for the models in {@code store}, with metrics, loading on the
+   * devices DJL sees.
+   */
+  public static ModelportServer create(
+      ServerBuilder<?> builder, ModelStore store, Duration drainGrace) {
+    return create(builder, store, drainGrace, DeviceTopology::of);
+  }
+
+  /** As {@link #create(ServerBuilder, ModelStore, Duration)}, on a given device topology. */
+  public static ModelportServer create(
+      ServerBuilder<?> builder,
+      ModelStore store,
+      Duration drainGrace,
+      Function<String, DeviceTopology> topologies) {
+    ServerMetrics metrics = new ServerMetrics();
+    VersionLoader loader = new VersionLoader(topologies, metrics::batchObserver);
+    ModelRegistry registry = new ModelRegistry(store, loader, drainGrace);
+    return new ModelportServer(builder, registry, drainGrace, metrics);
+  }
+
   @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl and IDEs still ask for it
-  public ModelportServer(ServerBuilder<?> builder, ModelRegistry registry, Duration drainGrace) {
+  public ModelportServer(
+      ServerBuilder<?> builder,
+      ModelRegistry registry,
+      Duration drainGrace,
+      ServerMetrics metrics) {
     this.registry = registry;
+    this.metrics = metrics;
+    metrics.knownModels(registry::isKnown);
+    registry.addVersionListener(
+        new VersionListener() {
+          @Override
+          public void loaded(ServedVersion v) {
+            metrics.versionLoaded(v);
+          }
+
+          @Override
+          public void unloaded(ServedVersion v) {
+            metrics.versionUnloaded(v);
+          }
+
+          @Override
+          public void loadFailed(String model, long version, String message) {
+            metrics.loadFailed(model);
+          }
+        });
     this.health = new HealthReporter(registry);
     this.drainGrace = drainGrace;
     registry.addListener(health::update);
     this.server =
         builder
-            .addService(new InferenceServiceImpl(registry))
+            .addService(new InferenceServiceImpl(registry, metrics))
             .addService(new ModelServiceImpl(registry))
             .addService(health.service())
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -62,6 +114,10 @@ public final class ModelportServer {
 
   public ModelRegistry registry() {
     return registry;
+  }
+
+  public ServerMetrics metrics() {
+    return metrics;
   }
 
   /**

@@ -21,6 +21,11 @@ public interface BatchItem {
     return null;
   }
 
+  /** When this item was created ({@link System#nanoTime()}), for queue-wait metrics. */
+  default long createdNanos() {
+    return 0;
+  }
+
   /** True once this item has been completed, with a result or an error. */
   boolean isDone();
 

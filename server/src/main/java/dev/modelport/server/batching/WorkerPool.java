@@ -22,11 +22,17 @@ public final class WorkerPool<T extends BatchItem> {
 
   private final String name;
   private final Batcher<T> batcher;
+  private final BatchObserver observer;
   private final List<Thread> threads = new ArrayList<>();
 
   public WorkerPool(String name, Batcher<T> batcher) {
+    this(name, batcher, BatchObserver.NONE);
+  }
+
+  public WorkerPool(String name, Batcher<T> batcher, BatchObserver observer) {
     this.name = name;
     this.batcher = batcher;
+    this.observer = observer;
   }
 
   /**
@@ -67,28 +73,32 @@ public final class WorkerPool<T extends BatchItem> {
   }
 
   private void runOne(BatchRunner<T> runner, List<T> batch) {
+    long start = System.nanoTime();
+    Throwable failure = null;
     try {
       runner.run(batch);
     } catch (Throwable e) {
+      failure = e;
       log.warn("{}: batch of {} failed", name, batch.size(), e);
-      failIncomplete(
-          batch,
-          new ModelportException(
-              ErrorCode.INTERNAL, name + ": the engine failed on this batch: " + describe(e), e));
-      return;
     }
-    failIncomplete(
-        batch,
-        new ModelportException(
-            ErrorCode.INTERNAL, name + ": the engine returned no result for this request"));
-  }
-
-  private static <T extends BatchItem> void failIncomplete(List<T> batch, ModelportException e) {
+    ModelportException error = null; // built only when needed: exceptions are not free
     for (T item : batch) {
       if (!item.isDone()) {
-        item.fail(e);
+        if (error == null) {
+          error =
+              failure != null
+                  ? new ModelportException(
+                      ErrorCode.INTERNAL,
+                      name + ": the engine failed on this batch: " + describe(failure),
+                      failure)
+                  : new ModelportException(
+                      ErrorCode.INTERNAL,
+                      name + ": the engine returned no result for this request");
+        }
+        item.fail(error);
       }
     }
+    observer.onBatch(batch, start, System.nanoTime(), failure != null);
   }
 
   private static String describe(Throwable e) {

@@ -1,9 +1,12 @@
 package dev.modelport.server.grpc;
 
 import dev.modelport.server.errors.StatusMapping;
+import dev.modelport.server.metrics.ServerMetrics;
+import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.PredictResponse;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
@@ -14,29 +17,42 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
   static final int STREAM_WINDOW = 256;
 
   private final Dispatcher dispatcher;
+  private final ServerMetrics metrics;
 
-  public InferenceServiceImpl(dev.modelport.server.registry.ModelRegistry registry) {
+  public InferenceServiceImpl(ModelRegistry registry, ServerMetrics metrics) {
     this.dispatcher = new Dispatcher(registry);
+    this.metrics = metrics;
   }
 
   @Override
   public void predict(PredictRequest request, StreamObserver<PredictResponse> out) {
+    long start = System.nanoTime();
     CompletableFuture<PredictResponse> result;
     try {
       result = dispatcher.dispatch(request);
     } catch (Throwable t) {
-      out.onError(StatusMapping.toException(t));
+      Status s = StatusMapping.toStatus(t);
+      record(request, "", s, start);
+      out.onError(s.asRuntimeException());
       return;
     }
     result.whenComplete(
         (response, error) -> {
           if (error != null) {
-            out.onError(StatusMapping.toException(error));
+            Status s = StatusMapping.toStatus(error);
+            record(request, "", s, start);
+            out.onError(s.asRuntimeException());
           } else {
             out.onNext(response);
             out.onCompleted();
+            record(request, response.getModelVersion(), Status.OK, start);
           }
         });
+  }
+
+  private void record(PredictRequest request, String version, Status status, long start) {
+    metrics.recordRequest(
+        request.getModelName(), version, status.getCode().name(), System.nanoTime() - start);
   }
 
   @Override
@@ -46,17 +62,28 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
     return new StreamObserver<>() {
       @Override
       public void onNext(PredictRequest request) {
+        long start = System.nanoTime();
         responder.accepted();
         CompletableFuture<PredictResponse> result;
         try {
           result = dispatcher.dispatch(request);
         } catch (Throwable t) {
-          responder.answer(failed(request, t));
+          answer(request, null, t, start);
           return;
         }
-        result.whenComplete(
-            (response, error) ->
-                responder.answer(error == null ? response : failed(request, error)));
+        result.whenComplete((response, error) -> answer(request, response, error, start));
+      }
+
+      private void answer(
+          PredictRequest request, PredictResponse response, Throwable error, long start) {
+        if (error == null) {
+          responder.answer(response);
+          record(request, response.getModelVersion(), Status.OK, start);
+        } else {
+          PredictResponse failed = failed(request, error);
+          responder.answer(failed);
+          record(request, "", Status.fromCodeValue(failed.getError().getCode()), start);
+        }
       }
 
       @Override

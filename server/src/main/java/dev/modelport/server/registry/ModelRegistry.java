@@ -43,6 +43,7 @@ public final class ModelRegistry implements AutoCloseable {
   private final Map<String, ServedModel> models = new ConcurrentHashMap<>();
   private final Map<String, Object> reloadLocks = new ConcurrentHashMap<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final List<VersionListener> versionListeners = new CopyOnWriteArrayList<>();
   private final ExecutorService loadPool;
   private final ExecutorService retirePool;
 
@@ -54,6 +55,11 @@ public final class ModelRegistry implements AutoCloseable {
         Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("modelport-load"));
     this.retirePool = Executors.newCachedThreadPool(daemon("modelport-unload"));
+  }
+
+  /** Told when versions load, unload or fail (for metrics). */
+  public void addVersionListener(VersionListener listener) {
+    versionListeners.add(listener);
   }
 
   /** Called after every change of what is served (for health). Runs outside any lock. */
@@ -157,6 +163,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
     try {
       ServedVersion loaded = loader.load(model.name, config, entry);
+      versionListeners.forEach(l -> l.loaded(loaded));
       ServedVersion old = model.ready.put(v, loaded);
       model.notes.remove(v);
       if (old != null) {
@@ -164,6 +171,7 @@ public final class ModelRegistry implements AutoCloseable {
       }
     } catch (LoadException e) {
       log.warn("{} v{}: load failed: {}", model.name, v, e.getMessage());
+      versionListeners.forEach(l -> l.loadFailed(model.name, v, e.getMessage()));
       model.notes.put(
           v,
           current == null
@@ -189,6 +197,7 @@ public final class ModelRegistry implements AutoCloseable {
     retirePool.execute(
         () -> {
           old.unload(drainGrace);
+          versionListeners.forEach(l -> l.unloaded(old));
           if (showUnloading) {
             model.notes.remove(v, VersionNote.unloading());
           }
@@ -216,6 +225,11 @@ public final class ModelRegistry implements AutoCloseable {
     return StatusViews.of(m);
   }
 
+  /** Whether {@code modelName} is configured (served or failed). */
+  public boolean isKnown(String modelName) {
+    return models.containsKey(modelName);
+  }
+
   /** Model names with at least one READY version, and those without. */
   public Map<String, Boolean> readiness() {
     Map<String, Boolean> out = new HashMap<>();
@@ -233,7 +247,12 @@ public final class ModelRegistry implements AutoCloseable {
     }
     List<Future<?>> done = new ArrayList<>();
     for (ServedVersion sv : all) {
-      done.add(retirePool.submit(() -> sv.unload(drainGrace)));
+      done.add(
+          retirePool.submit(
+              () -> {
+                sv.unload(drainGrace);
+                versionListeners.forEach(l -> l.unloaded(sv));
+              }));
     }
     for (Future<?> f : done) {
       try {

@@ -24,6 +24,7 @@ public final class InferenceRequest implements BatchItem {
   private final BooleanSupplier cancelled;
   private final Object batchKey;
   private final CompletableFuture<List<HostTensor>> result = new CompletableFuture<>();
+  private final long createdNanos = System.nanoTime();
 
   public InferenceRequest(ValidatedRequest request, long deadlineNanos, BooleanSupplier cancelled) {
     this.request = request;
@@ -44,6 +45,11 @@ public final class InferenceRequest implements BatchItem {
   @Override
   public int rows() {
     return request.rows();
+  }
+
+  @Override
+  public long createdNanos() {
+    return createdNanos;
   }
 
   @Override

@@ -8,6 +8,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import dev.modelport.server.batching.BatchObserver;
 import dev.modelport.server.batching.BatchPolicy;
 import dev.modelport.server.batching.BatchRunner;
 import dev.modelport.server.batching.Batcher;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,17 +42,22 @@ public final class VersionLoader {
   private static final Logger log = LoggerFactory.getLogger(VersionLoader.class);
 
   private final Function<String, DeviceTopology> topologies;
+  private final BiFunction<String, Long, BatchObserver> observers;
 
   /**
    * @param topologies the device topology each engine sees (simulated in tests)
+   * @param observers the batch observer (metrics) for a model and version
    */
-  public VersionLoader(Function<String, DeviceTopology> topologies) {
+  public VersionLoader(
+      Function<String, DeviceTopology> topologies,
+      BiFunction<String, Long, BatchObserver> observers) {
     this.topologies = topologies;
+    this.observers = observers;
   }
 
-  /** What DJL sees on this machine. */
+  /** What DJL sees on this machine, without metrics. */
   public static VersionLoader forThisMachine() {
-    return new VersionLoader(DeviceTopology::of);
+    return new VersionLoader(DeviceTopology::of, (m, v) -> BatchObserver.NONE);
   }
 
   public ServedVersion load(String modelName, ModelConfig config, VersionEntry entry)
@@ -77,7 +84,8 @@ public final class VersionLoader {
       }
       translator = Translators.create(config, entry, models.values().iterator().next());
       Batcher<InferenceRequest> batcher = new Batcher<>(label, policy(config));
-      WorkerPool<InferenceRequest> pool = new WorkerPool<>(label, batcher);
+      WorkerPool<InferenceRequest> pool =
+          new WorkerPool<>(label, batcher, observers.apply(modelName, entry.version()));
       List<BatchRunner.Factory<InferenceRequest>> factories = new ArrayList<>();
       for (Device d : devices) {
         ZooModel<NDList, NDList> model = models.get(d);

@@ -1,8 +1,6 @@
 package dev.modelport.server.it;
 
 import dev.modelport.server.ModelportServer;
-import dev.modelport.server.registry.ModelRegistry;
-import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.store.ModelStore;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.ModelServiceGrpc;
@@ -22,13 +20,10 @@ final class ServerFixture implements AutoCloseable {
   final ManagedChannel channel;
 
   ServerFixture(Path store) throws Exception {
-    ModelRegistry registry =
-        new ModelRegistry(
-            ModelStore.open(store), VersionLoader.forThisMachine(), Duration.ofSeconds(10));
     server =
-        new ModelportServer(
+        ModelportServer.create(
                 Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-                registry,
+                ModelStore.open(store),
                 Duration.ofSeconds(10))
             .start();
     channel =

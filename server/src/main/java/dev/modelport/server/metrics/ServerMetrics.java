@@ -1,0 +1,191 @@
+package dev.modelport.server.metrics;
+
+import dev.modelport.server.batching.BatchItem;
+import dev.modelport.server.batching.BatchObserver;
+import dev.modelport.server.runtime.ServedVersion;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's meters. Names follow Prometheus conventions once exported: {@code modelport_}
+ * prefix, base units in the name ({@code _seconds}, {@code _rows}, {@code _total}).
+ *
+ * <p>Label values are bounded: a request for a model that is not served is counted under {@code
+ * model="_unknown"}, so callers cannot grow the label set.
+ */
+public final class ServerMetrics {
+  static final String UNKNOWN = "_unknown";
+  private static final Duration MIN_LATENCY = Duration.ofMillis(0).plusNanos(50_000);
+  private static final Duration MAX_LATENCY = Duration.ofSeconds(30);
+
+  private final PrometheusMeterRegistry registry;
+  // Why concurrent: gRPC threads record requests while loads add and unloads remove versions.
+  private final Map<String, Set<String>> servedVersions = new ConcurrentHashMap<>();
+  private final Map<ServedVersion, List<Meter>> versionMeters = new ConcurrentHashMap<>();
+  private volatile java.util.function.Predicate<String> knownModel = m -> false;
+
+  public ServerMetrics() {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    Gauge.builder("process.resident.memory", ServerMetrics::residentBytes)
+        .baseUnit("bytes")
+        .description("Resident set size of the process (heap, native engine memory, code)")
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Which model names are configured (others are counted as {@code _unknown}). */
+  public void knownModels(java.util.function.Predicate<String> known) {
+    this.knownModel = known;
+  }
+
+  /** Counts one finished Predict (or stream item) and its total server time. */
+  public void recordRequest(String model, String version, String code, long nanos) {
+    Set<String> versions = servedVersions.get(model);
+    if (!knownModel.test(model)) {
+      model = UNKNOWN;
+      version = "";
+    } else if (versions == null || !versions.contains(version)) {
+      version = "";
+    }
+    Tags tags = Tags.of("model", model, "version", version);
+    registry.counter("modelport.requests", tags.and("code", code)).increment();
+    if (code.equals("OK")) {
+      timer(
+              "modelport.request.duration",
+              "Server time of a successful request, from arrival to answer",
+              tags)
+          .record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** The observer to give a version's worker pool. */
+  public BatchObserver batchObserver(String model, long version) {
+    Tags tags = Tags.of("model", model, "version", Long.toString(version));
+    Timer wait = timer("modelport.queue.wait", "Time a request waited in its model's queue", tags);
+    Timer compute =
+        timer("modelport.compute", "Engine time of one batch, translation included", tags);
+    DistributionSummary rows =
+        DistributionSummary.builder("modelport.batch.size")
+            .baseUnit("rows")
+            .description("Rows in each batch the engine ran")
+            .tags(tags)
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+            .register(registry);
+    Counter failed = registry.counter("modelport.batch.failures", tags);
+    return (List<? extends BatchItem> batch, long start, long end, boolean fail) -> {
+      int n = 0;
+      for (BatchItem i : batch) {
+        n += i.rows();
+        if (i.createdNanos() != 0) {
+          wait.record(start - i.createdNanos(), TimeUnit.NANOSECONDS);
+        }
+      }
+      rows.record(n);
+      compute.record(end - start, TimeUnit.NANOSECONDS);
+      if (fail) {
+        failed.increment();
+      }
+    };
+  }
+
+  /** A version turned READY: its queue depth and instances become visible. */
+  public void versionLoaded(ServedVersion v) {
+    Tags tags = Tags.of("model", v.modelName(), "version", Long.toString(v.version()));
+    servedVersions
+        .computeIfAbsent(v.modelName(), k -> ConcurrentHashMap.newKeySet())
+        .add(Long.toString(v.version()));
+    List<Meter> meters = new ArrayList<>();
+    meters.add(
+        Gauge.builder("modelport.queue.depth", v, ServedVersion::queued)
+            .baseUnit("requests")
+            .description("Requests waiting in the version's queue")
+            .tags(tags)
+            .register(registry));
+    Map<String, Long> perDevice = new java.util.TreeMap<>();
+    v.deviceNames().forEach(d -> perDevice.merge(d, 1L, Long::sum));
+    perDevice.forEach(
+        (device, count) ->
+            meters.add(
+                Gauge.builder("modelport.instances", () -> count)
+                    .description("Instances (worker + predictor) of the version on each device")
+                    .tags(tags.and("device", device))
+                    .register(registry)));
+    versionMeters.put(v, meters);
+  }
+
+  /** A version unloaded: its gauges go. Counters and histograms stay (they are cumulative). */
+  public void versionUnloaded(ServedVersion v) {
+    List<Meter> meters = versionMeters.remove(v);
+    if (meters != null) {
+      meters.forEach(registry::remove);
+    }
+    Set<String> versions = servedVersions.get(v.modelName());
+    if (versions != null) {
+      versions.remove(Long.toString(v.version()));
+    }
+  }
+
+  /** A version failed to load. */
+  public void loadFailed(String model) {
+    registry.counter("modelport.load.failures", "model", model).increment();
+  }
+
+  private Timer timer(String name, String description, Tags tags) {
+    return Timer.builder(name)
+        .description(description)
+        .tags(tags)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(MIN_LATENCY)
+        .maximumExpectedValue(MAX_LATENCY)
+        .register(registry);
+  }
+
+  /** RSS from /proc (Linux); NaN elsewhere. */
+  static double residentBytes() {
+    try {
+      String[] statm = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
+      return Long.parseLong(statm[1]) * 4096.0;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+}
