@@ -1,5 +1,6 @@
 package dev.modelport.server;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.modelport.server.grpc.HealthReporter;
 import dev.modelport.server.grpc.InferenceServiceImpl;
 import dev.modelport.server.grpc.ModelServiceImpl;
@@ -11,12 +12,17 @@ import dev.modelport.server.runtime.ServedVersion;
 import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.store.ModelStore;
 import dev.modelport.store.StoreException;
+import dev.modelport.v1.InferenceServiceGrpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -88,6 +94,20 @@ public final class ModelportServer {
     this.health = new HealthReporter(registry);
     this.drainGrace = drainGrace;
     registry.addListener(health::update);
+    // Inference calls run their cheap part (resolve, validate, enqueue) on the transport thread
+    // that read them: one thread hop fewer per request. Models never run there (workers do), and
+    // ModelService calls, which may block for a reload, keep the default executor.
+    builder.callExecutor(
+        new ServerCallExecutorSupplier() {
+          @Override
+          public <ReqT, RespT> Executor getExecutor(
+              ServerCall<ReqT, RespT> call, Metadata headers) {
+            return InferenceServiceGrpc.SERVICE_NAME.equals(
+                    call.getMethodDescriptor().getServiceName())
+                ? MoreExecutors.directExecutor()
+                : null;
+          }
+        });
     this.server =
         builder
             .addService(new InferenceServiceImpl(registry, metrics))

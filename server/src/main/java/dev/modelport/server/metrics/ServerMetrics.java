@@ -47,6 +47,8 @@ public final class ServerMetrics {
   private final Map<String, Set<String>> servedVersions = new ConcurrentHashMap<>();
   private final Map<ServedVersion, List<Meter>> versionMeters = new ConcurrentHashMap<>();
   private volatile java.util.function.Predicate<String> knownModel = m -> false;
+  private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
 
   public ServerMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -86,13 +88,23 @@ public final class ServerMetrics {
     } else if (versions == null || !versions.contains(version)) {
       version = "";
     }
-    Tags tags = Tags.of("model", model, "version", version);
-    registry.counter("modelport.requests", tags.and("code", code)).increment();
+    // Meters are looked up once per (model, version, code) and cached: this runs per request.
+    String m = model;
+    String v = version;
+    requestCounters
+        .computeIfAbsent(
+            m + '\u0000' + v + '\u0000' + code,
+            k -> registry.counter("modelport.requests", "model", m, "version", v, "code", code))
+        .increment();
     if (code.equals("OK")) {
-      timer(
-              "modelport.request.duration",
-              "Server time of a successful request, from arrival to answer",
-              tags)
+      requestTimers
+          .computeIfAbsent(
+              m + '\u0000' + v,
+              k ->
+                  timer(
+                      "modelport.request.duration",
+                      "Server time of a successful request, from arrival to answer",
+                      Tags.of("model", m, "version", v)))
           .record(nanos, TimeUnit.NANOSECONDS);
     }
   }

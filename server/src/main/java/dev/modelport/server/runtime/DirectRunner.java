@@ -35,7 +35,10 @@ public final class DirectRunner implements AutoCloseable {
       throw new LoadException(entry.problem());
     }
     ZooModel<NDList, NDList> model =
-        VersionLoader.loadModel(entry, Device.cpu(), modelName + " v" + entry.version());
+        VersionLoader.loadModel(
+            entry,
+            Device.cpu(),
+            VersionLoader.engineOptions(config, entry, List.of(Device.cpu()), Device.cpu()));
     try {
       return new DirectRunner(model, Translators.create(config, entry, model));
     } catch (LoadException | RuntimeException e) {

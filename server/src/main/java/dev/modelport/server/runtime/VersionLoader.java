@@ -17,6 +17,7 @@ import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.placement.PlacementException;
 import dev.modelport.server.placement.PlacementPlanner;
 import dev.modelport.server.tensor.HostTensor;
+import dev.modelport.store.Engines;
 import dev.modelport.store.VersionEntry;
 import dev.modelport.v1.DynamicBatching;
 import dev.modelport.v1.ModelConfig;
@@ -79,7 +80,7 @@ public final class VersionLoader {
     try {
       for (Device d : devices) {
         if (!models.containsKey(d)) {
-          models.put(d, loadModel(entry, d, label));
+          models.put(d, loadModel(entry, d, engineOptions(config, entry, devices, d)));
         }
       }
       translator = Translators.create(config, entry, models.values().iterator().next());
@@ -129,14 +130,15 @@ public final class VersionLoader {
     }
   }
 
-  static ZooModel<NDList, NDList> loadModel(VersionEntry entry, Device device, String label)
-      throws LoadException {
+  static ZooModel<NDList, NDList> loadModel(
+      VersionEntry entry, Device device, Map<String, String> options) throws LoadException {
     Criteria<NDList, NDList> criteria =
         Criteria.builder()
             .setTypes(NDList.class, NDList.class)
             .optModelPath(entry.modelFile())
             .optEngine(entry.engine())
             .optDevice(device)
+            .optOptions(options)
             .optTranslator(new NoopTranslator())
             .build();
     try {
@@ -155,6 +157,24 @@ public final class VersionLoader {
       throw new LoadException(
           file + ": " + entry.engine() + " cannot load it on " + device + ": " + why, e);
     }
+  }
+
+  /**
+   * The config's engine_options, plus a default that keeps CPU instances of ONNX Runtime from
+   * oversubscribing the cores: each gets cores / instances intra-op threads (ORT's own default is
+   * every core per session, which makes instances fight, and spin, over the same cores).
+   */
+  static Map<String, String> engineOptions(
+      ModelConfig config, VersionEntry entry, List<Device> devices, Device device) {
+    Map<String, String> options = new java.util.HashMap<>(config.getEngineOptionsMap());
+    if (Engines.ONNX_RUNTIME.equals(entry.engine())
+        && !device.isGpu()
+        && !options.containsKey("intraOpNumThreads")) {
+      long cpuInstances = devices.stream().filter(d -> !d.isGpu()).count();
+      int cores = Runtime.getRuntime().availableProcessors();
+      options.put("intraOpNumThreads", Integer.toString((int) Math.max(1, cores / cpuInstances)));
+    }
+    return options;
   }
 
   static BatchPolicy policy(ModelConfig config) {
