@@ -9,6 +9,7 @@ import dev.modelport.v1.ModelState;
 import dev.modelport.v1.ModelStatus;
 import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.PredictResponse;
+import dev.modelport.v1.Tensor;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import java.io.IOException;
@@ -96,6 +97,84 @@ class ClientAgainstServerIT {
       assertThat(iris.getInputs(0).getDtype()).isEqualTo(DataType.DATA_TYPE_FLOAT32);
       assertThat(client.reloadModel("iris").get(0).getVersions(0).getState())
           .isEqualTo(ModelState.MODEL_STATE_READY);
+    } finally {
+      s.stop();
+    }
+  }
+
+  @Test
+  void tensorHelpers_roundTripEveryDtype_throughARealEngine() throws Exception {
+    Path store = irisStore();
+    Path fixture = Path.of("..", "server", "src", "test", "resources", "fixtures", "identity");
+    Files.createDirectories(store.resolve("identity/1"));
+    Files.copy(fixture.resolve("config.pbtxt"), store.resolve("identity/config.pbtxt"));
+    Files.copy(fixture.resolve("1/model.onnx"), store.resolve("identity/1/model.onnx"));
+    ModelportServer s = server(store);
+    try (ModelportClient client =
+        ModelportClient.builder().target("localhost:" + s.port()).build()) {
+      float[][] f32 = {{0.1f, -2.5f}, {Float.MAX_VALUE, 1e-30f}};
+      double[][] f64 = {{0.1, -2.5}, {Double.MAX_VALUE, 1e-300}};
+      long[][] i64 = {{Long.MIN_VALUE, -1}, {3, Long.MAX_VALUE}};
+      int[][] i32 = {{Integer.MIN_VALUE, -1}, {2, Integer.MAX_VALUE}};
+      boolean[][] b = {{true, false}, {false, true}};
+      Tensor strings =
+          Tensor.newBuilder(Tensors.ofStrings("in_string", "a", "", "ünï", "日本"))
+              .clearShape()
+              .addShape(2)
+              .addShape(2)
+              .build();
+      PredictRequest req =
+          PredictRequest.newBuilder()
+              .setModelName("identity")
+              .addInputs(Tensors.of("in_float32", f32))
+              .addInputs(Tensors.of("in_float64", f64))
+              .addInputs(Tensors.of("in_int64", i64))
+              .addInputs(Tensors.of("in_int32", i32))
+              .addInputs(Tensors.of("in_bool", b))
+              .addInputs(strings)
+              .addInputs(
+                  Tensors.ofFloats("in_float16", new float[] {0.5f, -2f, 65504f, 1f}, 2, 2)
+                      .toBuilder()
+                      .setDtype(DataType.DATA_TYPE_FLOAT16)
+                      .setRaw(
+                          com.google.protobuf.ByteString.copyFrom(
+                              new byte[] {0, 0x38, 0, (byte) 0xc0, (byte) 0xff, 0x7b, 0, 0x3c})))
+              .addInputs(
+                  Tensor.newBuilder()
+                      .setName("in_int8")
+                      .setDtype(DataType.DATA_TYPE_INT8)
+                      .addShape(2)
+                      .addShape(2)
+                      .setRaw(
+                          com.google.protobuf.ByteString.copyFrom(new byte[] {-128, -1, 0, 127})))
+              .addInputs(
+                  Tensor.newBuilder()
+                      .setName("in_uint8")
+                      .setDtype(DataType.DATA_TYPE_UINT8)
+                      .addShape(2)
+                      .addShape(2)
+                      .setRaw(
+                          com.google.protobuf.ByteString.copyFrom(
+                              new byte[] {0, 1, (byte) 128, (byte) 255})))
+              .build();
+      for (boolean raw : new boolean[] {false, true}) {
+        PredictResponse r = client.predict(req.toBuilder().setRawOutput(raw).build());
+        java.util.Map<String, Tensor> out = new java.util.HashMap<>();
+        r.getOutputsList().forEach(t -> out.put(t.getName(), t));
+        assertThat(Tensors.toFloatMatrix(out.get("out_float32"))).isDeepEqualTo(f32);
+        assertThat(Tensors.toDoubles(out.get("out_float64")))
+            .containsExactly(0.1, -2.5, Double.MAX_VALUE, 1e-300);
+        assertThat(Tensors.toLongs(out.get("out_int64")))
+            .containsExactly(Long.MIN_VALUE, -1L, 3L, Long.MAX_VALUE);
+        assertThat(Tensors.toInts(out.get("out_int32")))
+            .containsExactly(Integer.MIN_VALUE, -1, 2, Integer.MAX_VALUE);
+        assertThat(Tensors.toBooleans(out.get("out_bool")))
+            .containsExactly(true, false, false, true);
+        assertThat(Tensors.toStrings(out.get("out_string"))).containsExactly("a", "", "ünï", "日本");
+        assertThat(Tensors.toFloats(out.get("out_float16"))).containsExactly(0.5f, -2f, 65504f, 1f);
+        assertThat(Tensors.toInts(out.get("out_int8"))).containsExactly(-128, -1, 0, 127);
+        assertThat(Tensors.toInts(out.get("out_uint8"))).containsExactly(0, 1, 128, 255);
+      }
     } finally {
       s.stop();
     }

@@ -41,6 +41,22 @@ final class TempStore {
     return this;
   }
 
+  /** Copies a test fixture model from src/test/resources/fixtures/{@code name}. */
+  TempStore fixture(String name) throws IOException {
+    Path from = Path.of("src", "test", "resources", "fixtures", name);
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path p : files.toList()) {
+        Path target = root.resolve(name).resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    return this;
+  }
+
   TempStore write(String relative, String content) throws IOException {
     Path p = root.resolve(relative);
     Files.createDirectories(p.getParent());
