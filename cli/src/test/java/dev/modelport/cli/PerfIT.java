@@ -1,0 +1,104 @@
+package dev.modelport.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.modelport.cli.perf.PerfCommand;
+import dev.modelport.server.ModelportServer;
+import dev.modelport.store.ModelStore;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** perf against a real server, and its baselines, for a fixed number of requests. */
+class PerfIT {
+  static JsonArray run(String... args) throws Exception {
+    Path json = Files.createTempFile("perf", ".json");
+    assertThat(
+            PerfCommand.run(
+                java.util.stream.Stream.concat(
+                        java.util.Arrays.stream(args),
+                        java.util.stream.Stream.of("--json", json.toString()))
+                    .toArray(String[]::new)))
+        .isZero();
+    return JsonParser.parseString(Files.readString(json)).getAsJsonArray();
+  }
+
+  @Test
+  void unaryStreamInProcessAndEcho_eachCompleteTheirRequestsWithoutErrors() throws Exception {
+    Path store = Path.of(System.getProperty("modelport.defaultStore"));
+    ModelportServer s =
+        ModelportServer.create(
+                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+                ModelStore.open(store),
+                Duration.ofSeconds(10))
+            .start();
+    try {
+      String target = "localhost:" + s.port();
+      JsonArray unary =
+          run(
+              "--model",
+              "iris",
+              "--target",
+              target,
+              "--concurrency",
+              "1,4",
+              "--warmup",
+              "0",
+              "--requests",
+              "300",
+              "--echo");
+      assertThat(unary).hasSize(4);
+      for (var e : unary) {
+        JsonObject r = e.getAsJsonObject();
+        assertThat(r.get("requests").getAsLong()).isEqualTo(300);
+        assertThat(r.getAsJsonObject("errors").size()).isZero();
+        assertThat(r.get("p50_ms").getAsDouble()).isPositive();
+      }
+      assertThat(unary.get(2).getAsJsonObject().get("target").getAsString()).isEqualTo("echo");
+      JsonObject stream =
+          run(
+                  "--model",
+                  "iris",
+                  "--target",
+                  target,
+                  "--mode",
+                  "stream",
+                  "--concurrency",
+                  "64",
+                  "--warmup",
+                  "0",
+                  "--requests",
+                  "2000")
+              .get(0)
+              .getAsJsonObject();
+      assertThat(stream.get("requests").getAsLong()).isEqualTo(2000);
+      JsonObject direct =
+          run(
+                  "--model",
+                  "all-minilm-l6-v2",
+                  "--in-process",
+                  "--store",
+                  store.toString(),
+                  "--rows",
+                  "4",
+                  "--warmup",
+                  "0",
+                  "--requests",
+                  "5")
+              .get(0)
+              .getAsJsonObject();
+      assertThat(direct.get("rows_per_second").getAsDouble())
+          .isEqualTo(
+              4 * direct.get("requests_per_second").getAsDouble(),
+              org.assertj.core.api.Assertions.within(0.5));
+    } finally {
+      s.stop();
+    }
+  }
+}
