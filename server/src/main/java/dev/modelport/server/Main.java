@@ -1,11 +1,14 @@
 package dev.modelport.server;
 
 import dev.modelport.server.metrics.MetricsHttpServer;
+import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.security.AuthInterceptor;
+import dev.modelport.server.security.TokenStore;
 import dev.modelport.store.ModelStore;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,9 +20,6 @@ import sun.misc.Signal;
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
-
-  /** Largest request or response; the default models need far less. */
-  static final int MAX_MESSAGE_BYTES = 64 << 20;
 
   private Main() {}
 
@@ -38,12 +38,19 @@ public final class Main {
       return;
     }
     long started = System.nanoTime();
-    ServerBuilder<?> builder =
-        Grpc.newServerBuilderForPort(options.port(), InsecureServerCredentials.create())
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    if (options.authTokens() != null) {
+      TokenStore tokens = TokenStore.load(options.authTokens());
+      interceptors.add(new AuthInterceptor(tokens));
+      log.info("authentication on: {} token(s) from {}", tokens.size(), options.authTokens());
+    }
     ModelportServer server =
         ModelportServer.create(
-            builder, ModelStore.open(options.modelStore()), options.drainGrace());
+            Listeners.from(options),
+            ModelStore.open(options.modelStore()),
+            options.drainGrace(),
+            interceptors,
+            DeviceTopology::of);
     ModelRegistry registry = server.registry();
     MetricsHttpServer metricsHttp = new MetricsHttpServer(options.metricsPort(), server.metrics());
     log.info("Prometheus metrics on port {} at /metrics", metricsHttp.port());

@@ -13,15 +13,20 @@ import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.store.ModelStore;
 import dev.modelport.store.StoreException;
 import dev.modelport.v1.InferenceServiceGrpc;
+import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -30,13 +35,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The assembled server: registry, InferenceService, ModelService, health and reflection (v1 and
- * v1alpha) on one gRPC server. Takes its {@link ServerBuilder} so tests can use the in-process
- * transport. The port opens before models load, so probes see NOT_SERVING until they are READY.
+ * v1alpha) on one or more gRPC listeners (TCP, Unix socket). Takes its {@link ServerBuilder}s so
+ * tests can use any transport. The listeners open before models load, so probes see NOT_SERVING
+ * until the models are READY.
  */
 public final class ModelportServer {
   private static final Logger log = LoggerFactory.getLogger(ModelportServer.class);
 
-  private final Server server;
+  private final List<Server> servers = new ArrayList<>();
   private final ModelRegistry registry;
   private final ServerMetrics metrics;
   private final HealthReporter health;
@@ -44,92 +50,111 @@ public final class ModelportServer {
   private final Object stopLock = new Object();
   private boolean stopped;
 
-  /**
-   * A server on {@code builder} for the models in {@code store}, with metrics, loading on the
-   * devices DJL sees.
-   */
+  /** A server on {@code builder} for the models in {@code store}, on the devices DJL sees. */
   public static ModelportServer create(
       ServerBuilder<?> builder, ModelStore store, Duration drainGrace) {
-    return create(builder, store, drainGrace, DeviceTopology::of);
+    return create(List.of(builder), store, drainGrace, List.of(), DeviceTopology::of);
   }
 
-  /** As {@link #create(ServerBuilder, ModelStore, Duration)}, on a given device topology. */
+  /**
+   * A server on {@code builders} (one per listener) for the models in {@code store}, with metrics,
+   * {@code interceptors} (e.g. authentication) on every service, loading on {@code topologies}.
+   */
   public static ModelportServer create(
-      ServerBuilder<?> builder,
+      List<ServerBuilder<?>> builders,
       ModelStore store,
       Duration drainGrace,
+      List<ServerInterceptor> interceptors,
       Function<String, DeviceTopology> topologies) {
     ServerMetrics metrics = new ServerMetrics();
     VersionLoader loader = new VersionLoader(topologies, metrics::batchObserver);
     ModelRegistry registry = new ModelRegistry(store, loader, drainGrace);
-    return new ModelportServer(builder, registry, drainGrace, metrics);
+    return new ModelportServer(builders, registry, drainGrace, metrics, interceptors);
   }
 
   @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl and IDEs still ask for it
   public ModelportServer(
-      ServerBuilder<?> builder,
+      List<ServerBuilder<?>> builders,
       ModelRegistry registry,
       Duration drainGrace,
-      ServerMetrics metrics) {
+      ServerMetrics metrics,
+      List<ServerInterceptor> interceptors) {
     this.registry = registry;
     this.metrics = metrics;
-    metrics.knownModels(registry::isKnown);
-    registry.addVersionListener(
-        new VersionListener() {
-          @Override
-          public void loaded(ServedVersion v) {
-            metrics.versionLoaded(v);
-          }
-
-          @Override
-          public void unloaded(ServedVersion v) {
-            metrics.versionUnloaded(v);
-          }
-
-          @Override
-          public void loadFailed(String model, long version, String message) {
-            metrics.loadFailed(model);
-          }
-        });
-    this.health = new HealthReporter(registry);
     this.drainGrace = drainGrace;
+    this.health = new HealthReporter(registry);
+    metrics.knownModels(registry::isKnown);
+    registry.addVersionListener(metricsListener(metrics));
     registry.addListener(health::update);
-    // Inference calls run their cheap part (resolve, validate, enqueue) on the transport thread
-    // that read them: one thread hop fewer per request. Models never run there (workers do), and
-    // ModelService calls, which may block for a reload, keep the default executor.
-    builder.callExecutor(
-        new ServerCallExecutorSupplier() {
-          @Override
-          public <ReqT, RespT> Executor getExecutor(
-              ServerCall<ReqT, RespT> call, Metadata headers) {
-            return InferenceServiceGrpc.SERVICE_NAME.equals(
-                    call.getMethodDescriptor().getServiceName())
-                ? MoreExecutors.directExecutor()
-                : null;
-          }
-        });
-    this.server =
-        builder
-            .addService(new InferenceServiceImpl(registry, metrics))
-            .addService(new ModelServiceImpl(registry))
-            .addService(health.service())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .addService(ProtoReflectionService.newInstance())
-            .build();
+    List<BindableService> services =
+        List.of(
+            new InferenceServiceImpl(registry, metrics),
+            new ModelServiceImpl(registry),
+            health.service(),
+            ProtoReflectionServiceV1.newInstance(),
+            ProtoReflectionService.newInstance());
+    for (ServerBuilder<?> builder : builders) {
+      builder.callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
+      for (BindableService s : services) {
+        builder.addService(ServerInterceptors.intercept(s, interceptors));
+      }
+      servers.add(builder.build());
+    }
   }
 
-  /** Opens the port, then loads every model in the store; returns once all are READY or FAILED. */
+  /**
+   * Inference calls run their cheap part (resolve, validate, enqueue) on the transport thread that
+   * read them: one thread hop fewer per request. Models never run there (workers do); ModelService
+   * calls, which may block for a reload, keep the default executor.
+   */
+  private static final ServerCallExecutorSupplier INFERENCE_ON_TRANSPORT_THREAD =
+      new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+          return InferenceServiceGrpc.SERVICE_NAME.equals(
+                  call.getMethodDescriptor().getServiceName())
+              ? MoreExecutors.directExecutor()
+              : null;
+        }
+      };
+
+  private static VersionListener metricsListener(ServerMetrics metrics) {
+    return new VersionListener() {
+      @Override
+      public void loaded(ServedVersion v) {
+        metrics.versionLoaded(v);
+      }
+
+      @Override
+      public void unloaded(ServedVersion v) {
+        metrics.versionUnloaded(v);
+      }
+
+      @Override
+      public void loadFailed(String model, long version, String message) {
+        metrics.loadFailed(model);
+      }
+    };
+  }
+
+  /** Opens the listeners, then loads every model; returns once all are READY or FAILED. */
   public ModelportServer start() throws IOException, StoreException {
-    server.start();
-    log.info("modelport listening on port {}", server.getPort());
+    for (Server s : servers) {
+      s.start();
+      if (s.getPort() > 0) {
+        log.info("modelport listening on port {}", s.getPort());
+      } else {
+        log.info("modelport listening on {}", s.getListenSockets());
+      }
+    }
     registry.reload("");
     health.update();
     return this;
   }
 
-  /** The bound port (useful with port 0). */
+  /** The first TCP listener's bound port (useful with port 0), or -1 without TCP. */
   public int port() {
-    return server.getPort();
+    return servers.stream().mapToInt(Server::getPort).filter(p -> p > 0).findFirst().orElse(-1);
   }
 
   public ModelRegistry registry() {
@@ -154,22 +179,28 @@ public final class ModelportServer {
     }
     log.info("shutting down: health NOT_SERVING, draining for up to {}s", drainGrace.toSeconds());
     health.shutdown();
-    server.shutdown();
+    servers.forEach(Server::shutdown);
+    long deadline = System.nanoTime() + drainGrace.toNanos();
     try {
-      if (!server.awaitTermination(drainGrace.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("calls still running after {}s; cancelling them", drainGrace.toSeconds());
-        server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
+      for (Server s : servers) {
+        long left = deadline - System.nanoTime();
+        if (!s.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+          log.warn("calls still running after {}s; cancelling them", drainGrace.toSeconds());
+          s.shutdownNow();
+          s.awaitTermination(5, TimeUnit.SECONDS);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      server.shutdownNow();
+      servers.forEach(Server::shutdownNow);
     }
     registry.close();
     log.info("stopped");
   }
 
   public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
+    for (Server s : servers) {
+      s.awaitTermination();
+    }
   }
 }

@@ -4,26 +4,92 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Command-line flags, each with an environment twin (flag wins): {@code --port} / MODELPORT_PORT
- * (gRPC, default 8500, 0 = any free port), {@code --metrics-port} / MODELPORT_METRICS_PORT (default
- * 9500), {@code --model-store} / MODELPORT_MODEL_STORE (default: the repository's own store),
- * {@code --drain-seconds} / MODELPORT_DRAIN_SECONDS (grace for in-flight requests on shutdown,
- * default 30).
+ * Command-line flags. Every flag {@code --some-name} has an environment twin {@code
+ * MODELPORT_SOME_NAME}; the flag wins. See {@link #USAGE} for the list and defaults.
+ *
+ * @param port gRPC TCP port (0 = any free port)
+ * @param metricsPort Prometheus HTTP port (0 = any free port)
+ * @param modelStore the model store folder
+ * @param drainGrace on SIGTERM, how long calls in flight may take to finish
+ * @param tlsCert PEM certificate chain for TLS, or null for plaintext
+ * @param tlsKey PEM private key (PKCS#8) for TLS
+ * @param tlsClientCa PEM CA for mutual TLS (clients must present a certificate), or null
+ * @param authTokens token file (see TokenStore), or null for no authentication
+ * @param maxMessageBytes largest request accepted; larger ones get RESOURCE_EXHAUSTED
+ * @param uds Unix domain socket path to listen on as well, or null
+ * @param udsOnly listen on the Unix socket only (no TCP)
+ * @param keepalive how often the server pings an idle connection (0 = gRPC's default, 2 h)
+ * @param permitKeepalive how often clients may ping
+ * @param maxConnectionAge connections are closed gracefully after this long (0 = never), so clients
+ *     behind L4 balancers spread over new replicas
  */
-public record ServerOptions(int port, int metricsPort, Path modelStore, Duration drainGrace) {
+public record ServerOptions(
+    int port,
+    int metricsPort,
+    Path modelStore,
+    Duration drainGrace,
+    Path tlsCert,
+    Path tlsKey,
+    Path tlsClientCa,
+    Path authTokens,
+    int maxMessageBytes,
+    Path uds,
+    boolean udsOnly,
+    Duration keepalive,
+    Duration permitKeepalive,
+    Duration maxConnectionAge) {
+
+  /** Large enough for a max_batch_size batch of the default models with room to spare. */
+  static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
+
   static final String USAGE =
       """
-      usage: java -jar modelport-server.jar [--port N] [--metrics-port N] [--model-store DIR]
-                                            [--drain-seconds N]
-        --port           gRPC port (env MODELPORT_PORT, default 8500; 0 = any free port)
-        --metrics-port   Prometheus metrics port (env MODELPORT_METRICS_PORT, default 9500)
-        --model-store    model store folder (env MODELPORT_MODEL_STORE, default: the bundled store)
-        --drain-seconds  shutdown grace for in-flight requests (env MODELPORT_DRAIN_SECONDS, 30)
+      usage: java -jar modelport-server.jar [flags]   (each flag also reads MODELPORT_<FLAG>)
+        --port N                   gRPC TCP port (default 8500; 0 = any free port)
+        --metrics-port N           Prometheus /metrics port (default 9500; 0 = any free port)
+        --model-store DIR          model store (default: the bundled store)
+        --drain-seconds N          SIGTERM grace for calls in flight (default 30)
+        --tls-cert FILE            PEM certificate chain: serve TLS
+        --tls-key FILE             PEM private key (PKCS#8) for --tls-cert
+        --tls-client-ca FILE       PEM CA: require client certificates (mutual TLS)
+        --auth-tokens FILE         require "authorization: Bearer <token>"; lines: TOKEN [user|admin]
+        --max-message-bytes N      largest request (default 16777216)
+        --uds PATH                 also listen on a Unix domain socket
+        --uds-only                 listen on the Unix domain socket only
+        --keepalive-seconds N      ping idle connections every N s (default 60; 0 = gRPC default)
+        --permit-keepalive-seconds N  clients may ping every N s (default 10)
+        --max-connection-age-seconds N  close connections gracefully after N s (default 0 = never)
       """;
+
+  private static final Map<String, Boolean> FLAGS = new LinkedHashMap<>(); // name -> takes a value
+
+  static {
+    for (String f :
+        List.of(
+            "port",
+            "metrics-port",
+            "model-store",
+            "drain-seconds",
+            "tls-cert",
+            "tls-key",
+            "tls-client-ca",
+            "auth-tokens",
+            "max-message-bytes",
+            "uds",
+            "keepalive-seconds",
+            "permit-keepalive-seconds",
+            "max-connection-age-seconds")) {
+      FLAGS.put(f, true);
+    }
+    FLAGS.put("uds-only", false);
+  }
 
   /** Thrown for a bad flag; its message is meant for the user, followed by the usage. */
   public static final class UsageException extends Exception {
@@ -35,54 +101,91 @@ public record ServerOptions(int port, int metricsPort, Path modelStore, Duration
   }
 
   public static ServerOptions parse(String[] args, Map<String, String> env) throws UsageException {
-    String port = env.get("MODELPORT_PORT");
-    String metrics = env.get("MODELPORT_METRICS_PORT");
-    String store = env.get("MODELPORT_MODEL_STORE");
-    String drain = env.get("MODELPORT_DRAIN_SECONDS");
+    Map<String, String> v = new HashMap<>();
+    for (String f : FLAGS.keySet()) {
+      String e = env.get("MODELPORT_" + f.toUpperCase(Locale.ROOT).replace('-', '_'));
+      if (e != null && !e.isBlank()) {
+        v.put(f, e.strip());
+      }
+    }
     List<String> rest = new ArrayList<>(List.of(args));
     while (!rest.isEmpty()) {
-      String flag = rest.remove(0);
-      String value = null;
-      int eq = flag.indexOf('=');
-      if (flag.startsWith("--") && eq > 0) {
-        value = flag.substring(eq + 1);
-        flag = flag.substring(0, eq);
-      }
-      if (flag.equals("--help") || flag.equals("-h")) {
+      String arg = rest.remove(0);
+      if (arg.equals("--help") || arg.equals("-h")) {
         throw new UsageException("");
       }
+      if (!arg.startsWith("--")) {
+        throw new UsageException("unexpected argument " + arg);
+      }
+      String name = arg.substring(2);
+      String value = null;
+      int eq = name.indexOf('=');
+      if (eq > 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      }
+      Boolean takesValue = FLAGS.get(name);
+      if (takesValue == null) {
+        throw new UsageException("unknown flag --" + name);
+      }
       if (value == null) {
-        if (rest.isEmpty()) {
-          throw new UsageException(flag + ": missing value");
+        if (!takesValue) {
+          value = "true";
+        } else if (rest.isEmpty()) {
+          throw new UsageException("--" + name + ": missing value");
+        } else {
+          value = rest.remove(0);
         }
-        value = rest.remove(0);
       }
-      switch (flag) {
-        case "--port" -> port = value;
-        case "--metrics-port" -> metrics = value;
-        case "--model-store" -> store = value;
-        case "--drain-seconds" -> drain = value;
-        default -> throw new UsageException("unknown flag " + flag);
-      }
+      v.put(name, value);
     }
-    Path storePath = store == null || store.isBlank() ? defaultStore() : Path.of(store);
-    if (!Files.isDirectory(storePath)) {
-      throw new UsageException("--model-store " + storePath + ": not a directory");
+    Path store = v.containsKey("model-store") ? Path.of(v.get("model-store")) : defaultStore();
+    if (!Files.isDirectory(store)) {
+      throw new UsageException("--model-store " + store + ": not a directory");
+    }
+    Path cert = file(v, "tls-cert");
+    Path key = file(v, "tls-key");
+    if ((cert == null) != (key == null)) {
+      throw new UsageException("--tls-cert and --tls-key go together");
+    }
+    boolean udsOnly = Boolean.parseBoolean(v.getOrDefault("uds-only", "false"));
+    Path uds = v.containsKey("uds") ? Path.of(v.get("uds")) : null;
+    if (udsOnly && uds == null) {
+      throw new UsageException("--uds-only needs --uds PATH");
     }
     return new ServerOptions(
-        port("--port", port, 8500),
-        port("--metrics-port", metrics, 9500),
-        storePath,
-        Duration.ofSeconds(number("--drain-seconds", drain, 30, 0, 3600)));
+        (int) number(v, "port", 8500, 0, 65535),
+        (int) number(v, "metrics-port", 9500, 0, 65535),
+        store,
+        Duration.ofSeconds(number(v, "drain-seconds", 30, 0, 3600)),
+        cert,
+        key,
+        file(v, "tls-client-ca"),
+        file(v, "auth-tokens"),
+        (int) number(v, "max-message-bytes", DEFAULT_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE),
+        uds,
+        udsOnly,
+        Duration.ofSeconds(number(v, "keepalive-seconds", 60, 0, 86400)),
+        Duration.ofSeconds(number(v, "permit-keepalive-seconds", 10, 0, 86400)),
+        Duration.ofSeconds(number(v, "max-connection-age-seconds", 0, 0, 30L * 86400)));
   }
 
-  private static int port(String flag, String value, int dflt) throws UsageException {
-    return (int) number(flag, value, dflt, 0, 65535);
+  private static Path file(Map<String, String> v, String flag) throws UsageException {
+    String s = v.get(flag);
+    if (s == null) {
+      return null;
+    }
+    Path p = Path.of(s);
+    if (!Files.isReadable(p)) {
+      throw new UsageException("--" + flag + " " + s + ": not a readable file");
+    }
+    return p;
   }
 
-  private static long number(String flag, String value, long dflt, long min, long max)
+  private static long number(Map<String, String> v, String flag, long dflt, long min, long max)
       throws UsageException {
-    if (value == null || value.isBlank()) {
+    String value = v.get(flag);
+    if (value == null) {
       return dflt;
     }
     try {
@@ -93,7 +196,7 @@ public record ServerOptions(int port, int metricsPort, Path modelStore, Duration
       return n;
     } catch (NumberFormatException e) {
       throw new UsageException(
-          flag + ": \"" + value + "\" is not a number from " + min + " to " + max);
+          "--" + flag + ": \"" + value + "\" is not a number from " + min + " to " + max);
     }
   }
 

@@ -39,6 +39,43 @@ class ServerOptionsTest {
   }
 
   @Test
+  void everyFlagHasItsEnvironmentTwin() throws Exception {
+    java.nio.file.Path tokens = java.nio.file.Files.writeString(store.resolve("tokens"), "x");
+    Map<String, String> env =
+        new java.util.HashMap<>(
+            Map.ofEntries(
+                Map.entry("MODELPORT_MODEL_STORE", store.toString()),
+                Map.entry("MODELPORT_TLS_CERT", tokens.toString()),
+                Map.entry("MODELPORT_TLS_KEY", tokens.toString()),
+                Map.entry("MODELPORT_TLS_CLIENT_CA", tokens.toString()),
+                Map.entry("MODELPORT_AUTH_TOKENS", tokens.toString()),
+                Map.entry("MODELPORT_MAX_MESSAGE_BYTES", "2048"),
+                Map.entry("MODELPORT_UDS", store.resolve("sock").toString()),
+                Map.entry("MODELPORT_UDS_ONLY", "true"),
+                Map.entry("MODELPORT_KEEPALIVE_SECONDS", "5"),
+                Map.entry("MODELPORT_PERMIT_KEEPALIVE_SECONDS", "6"),
+                Map.entry("MODELPORT_MAX_CONNECTION_AGE_SECONDS", "7")));
+    ServerOptions o = ServerOptions.parse(new String[0], env);
+    assertThat(o.tlsCert()).isEqualTo(tokens);
+    assertThat(o.tlsKey()).isEqualTo(tokens);
+    assertThat(o.tlsClientCa()).isEqualTo(tokens);
+    assertThat(o.authTokens()).isEqualTo(tokens);
+    assertThat(o.maxMessageBytes()).isEqualTo(2048);
+    assertThat(o.uds()).isEqualTo(store.resolve("sock"));
+    assertThat(o.udsOnly()).isTrue();
+    assertThat(o.keepalive()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(o.permitKeepalive()).isEqualTo(Duration.ofSeconds(6));
+    assertThat(o.maxConnectionAge()).isEqualTo(Duration.ofSeconds(7));
+    env.remove("MODELPORT_TLS_KEY");
+    assertThatThrownBy(() -> ServerOptions.parse(new String[0], env))
+        .hasMessageContaining("--tls-cert and --tls-key go together");
+    env.remove("MODELPORT_UDS");
+    env.put("MODELPORT_TLS_KEY", tokens.toString());
+    assertThatThrownBy(() -> ServerOptions.parse(new String[0], env))
+        .hasMessageContaining("--uds-only needs --uds");
+  }
+
+  @Test
   void badFlags_sayWhatIsWrong() {
     Map<String, String> env = Map.of("MODELPORT_MODEL_STORE", store.toString());
     assertThatThrownBy(() -> ServerOptions.parse(new String[] {"--port", "70000"}, env))

@@ -1,0 +1,59 @@
+package dev.modelport.server;
+
+import dev.modelport.server.security.TlsSetup;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC listeners the options ask for: TCP on {@code --port} and/or a Unix domain socket on
+ * {@code --uds} (epoll, Linux), each with the same credentials, message limit and keepalive
+ * settings. One server per listener, because Netty cannot mix socket types in one server; they
+ * share the same services.
+ */
+public final class Listeners {
+  private Listeners() {}
+
+  public static List<ServerBuilder<?>> from(ServerOptions o) throws IOException {
+    ServerCredentials creds = TlsSetup.credentials(o.tlsCert(), o.tlsKey(), o.tlsClientCa());
+    List<ServerBuilder<?>> out = new ArrayList<>();
+    if (!o.udsOnly()) {
+      out.add(configure(NettyServerBuilder.forPort(o.port(), creds), o));
+    }
+    if (o.uds() != null) {
+      Files.deleteIfExists(o.uds()); // a stale socket from a killed process would block the bind
+      EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+      out.add(
+          configure(
+              NettyServerBuilder.forAddress(new DomainSocketAddress(o.uds().toFile()), creds)
+                  .channelType(EpollServerDomainSocketChannel.class)
+                  .bossEventLoopGroup(group)
+                  .workerEventLoopGroup(group),
+              o));
+    }
+    return out;
+  }
+
+  private static NettyServerBuilder configure(NettyServerBuilder b, ServerOptions o) {
+    b.maxInboundMessageSize(o.maxMessageBytes());
+    if (!o.keepalive().isZero()) {
+      b.keepAliveTime(o.keepalive().toSeconds(), TimeUnit.SECONDS)
+          .keepAliveTimeout(20, TimeUnit.SECONDS);
+    }
+    b.permitKeepAliveTime(o.permitKeepalive().toSeconds(), TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true);
+    if (!o.maxConnectionAge().isZero()) {
+      b.maxConnectionAge(o.maxConnectionAge().toSeconds(), TimeUnit.SECONDS)
+          .maxConnectionAgeGrace(o.drainGrace().toSeconds(), TimeUnit.SECONDS);
+    }
+    return b;
+  }
+}
