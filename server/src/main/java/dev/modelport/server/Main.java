@@ -3,9 +3,13 @@ package dev.modelport.server;
 import dev.modelport.server.metrics.MetricsHttpServer;
 import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.server.security.AuthInterceptor;
 import dev.modelport.server.security.TokenStore;
 import dev.modelport.store.ModelStore;
+import dev.modelport.v1.ModelState;
+import dev.modelport.v1.ModelStatus;
+import dev.modelport.v1.ModelVersionStatus;
 import io.grpc.ServerInterceptor;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +39,10 @@ public final class Main {
       }
       System.err.print(ServerOptions.USAGE);
       System.exit(e.getMessage().isEmpty() ? 0 : 2);
+      return;
+    }
+    if (options.checkStore()) {
+      System.exit(checkStore(options));
       return;
     }
     long started = System.nanoTime();
@@ -78,6 +86,34 @@ public final class Main {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
         registry.readiness());
     server.awaitTermination();
+  }
+
+  /** Loads every model once, prints each version's state, unloads: 0 when all are READY. */
+  static int checkStore(ServerOptions options) throws Exception {
+    ModelRegistry registry =
+        new ModelRegistry(
+            ModelStore.open(options.modelStore()),
+            VersionLoader.forThisMachine(),
+            java.time.Duration.ofSeconds(5));
+    boolean allReady = true;
+    for (ModelStatus m : registry.reload("")) {
+      if (!m.getMessage().isEmpty()) {
+        allReady = false;
+        System.out.println(m.getName() + ": " + m.getMessage());
+      }
+      for (ModelVersionStatus v : m.getVersionsList()) {
+        allReady &= v.getState() == ModelState.MODEL_STATE_READY;
+        System.out.println(
+            m.getName()
+                + " v"
+                + v.getVersion()
+                + ": "
+                + v.getState().name().replace("MODEL_STATE_", "")
+                + (v.getMessage().isEmpty() ? "" : " (" + v.getMessage() + ")"));
+      }
+    }
+    registry.close();
+    return allReady ? 0 : 1;
   }
 
   private static void defaultSystemProperty(String key, String value) {

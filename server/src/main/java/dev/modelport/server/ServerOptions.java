@@ -44,7 +44,8 @@ public record ServerOptions(
     boolean udsOnly,
     Duration keepalive,
     Duration permitKeepalive,
-    Duration maxConnectionAge) {
+    Duration maxConnectionAge,
+    boolean checkStore) {
 
   /** Large enough for a max_batch_size batch of the default models with room to spare. */
   static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -66,6 +67,7 @@ public record ServerOptions(
         --keepalive-seconds N      ping idle connections every N s (default 60; 0 = gRPC default)
         --permit-keepalive-seconds N  clients may ping every N s (default 10)
         --max-connection-age-seconds N  close connections gracefully after N s (default 0 = never)
+        --check-store              load every model, print their states, exit 0 if all are READY
       """;
 
   private static final Map<String, Boolean> FLAGS = new LinkedHashMap<>(); // name -> takes a value
@@ -89,6 +91,7 @@ public record ServerOptions(
       FLAGS.put(f, true);
     }
     FLAGS.put("uds-only", false);
+    FLAGS.put("check-store", false);
   }
 
   /** Thrown for a bad flag; its message is meant for the user, followed by the usage. */
@@ -167,7 +170,8 @@ public record ServerOptions(
         udsOnly,
         Duration.ofSeconds(number(v, "keepalive-seconds", 60, 0, 86400)),
         Duration.ofSeconds(number(v, "permit-keepalive-seconds", 10, 0, 86400)),
-        Duration.ofSeconds(number(v, "max-connection-age-seconds", 0, 0, 30L * 86400)));
+        Duration.ofSeconds(number(v, "max-connection-age-seconds", 0, 0, 30L * 86400)),
+        Boolean.parseBoolean(v.getOrDefault("check-store", "false")));
   }
 
   private static Path file(Map<String, String> v, String flag) throws UsageException {
