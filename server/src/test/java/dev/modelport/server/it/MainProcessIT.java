@@ -3,20 +3,23 @@ package dev.modelport.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelport.v1.InferenceServiceGrpc;
+import dev.modelport.v1.PredictResponse;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.LinkedBlockingQueue;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The runnable jar as users start it: flags and environment twins, SIGTERM drains and exits 0. */
@@ -24,53 +27,13 @@ class MainProcessIT {
   @Test
   void jarServesFromEnvConfiguredStore_andSigtermExitsZero() throws Exception {
     TempStore store = new TempStore().copy("iris", "iris");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                System.getProperty("modelport.serverJar"),
-                "--port",
-                "0")
-            .redirectErrorStream(true);
-    pb.environment().put("MODELPORT_MODEL_STORE", store.root.toString());
-    pb.environment().put("MODELPORT_METRICS_PORT", "0");
-    Process p = pb.start();
-    LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    StringBuilder log = new StringBuilder();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  lines.add(line);
-                  synchronized (log) {
-                    log.append(line).append('\n');
-                  }
-                }
-              } catch (Exception e) {
-                // process ended
-              }
-            });
-    reader.start();
-    try {
-      int port = -1;
-      Pattern listening = Pattern.compile("listening on port (\\d+)");
-      while (true) {
-        String line = lines.poll(60, TimeUnit.SECONDS);
-        assertThat(line).as("server log line (so far:\n%s)", log).isNotNull();
-        Matcher m = listening.matcher(line);
-        if (m.find()) {
-          port = Integer.parseInt(m.group(1));
-        }
-        if (line.contains("SERVING after")) {
-          break;
-        }
-      }
+    try (ServerProcess p =
+        new ServerProcess(
+            Map.of("MODELPORT_MODEL_STORE", store.root.toString(), "MODELPORT_METRICS_PORT", "0"),
+            "--port",
+            "0")) {
       ManagedChannel ch =
-          Grpc.newChannelBuilderForAddress("localhost", port, InsecureChannelCredentials.create())
+          Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
               .build();
       try {
         var health = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -87,15 +50,128 @@ class MainProcessIT {
       } finally {
         ch.shutdownNow();
       }
-      // SIGTERM via kill(1): Process.destroy() would also close our end of its output.
-      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor())
-          .isZero();
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      reader.join();
-      assertThat(p.exitValue()).as(log.toString()).isZero();
-      assertThat(log.toString()).contains("shutting down: health NOT_SERVING").contains("stopped");
-    } finally {
-      p.destroyForcibly();
+      p.sigterm();
+      assertThat(p.awaitExit()).as(p.log()).isZero();
+      String log = p.log();
+      assertThat(log.indexOf("shutting down: health NOT_SERVING"))
+          .isPositive()
+          .isLessThan(log.indexOf("stopped"));
     }
+  }
+
+  @Test
+  void sigtermUnderLoad_answersEveryAcceptedCall_andExitsWithinTheDrain() throws Exception {
+    TempStore store = new TempStore().copy("iris", "iris").copy("iris-mlp", "iris-mlp");
+    try (ServerProcess p =
+        new ServerProcess(
+            Map.of(),
+            "--port",
+            "0",
+            "--metrics-port",
+            "0",
+            "--drain-seconds",
+            "20",
+            "--model-store",
+            store.root.toString())) {
+      ManagedChannel ch =
+          Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
+              .build();
+      Map<Status.Code, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+      CountDownLatch warm = new CountDownLatch(8);
+      List<Thread> callers = new ArrayList<>();
+      for (int c = 0; c < 8; c++) {
+        String model = c % 2 == 0 ? "iris" : "iris-mlp";
+        Thread t =
+            new Thread(
+                () -> {
+                  var stub = InferenceServiceGrpc.newBlockingStub(ch);
+                  for (int i = 0; ; i++) {
+                    if (i == 50) {
+                      warm.countDown();
+                    }
+                    Status.Code code;
+                    try {
+                      stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                          .predict(Requests.iris(model, Requests.CLASSIC_IRIS));
+                      code = Status.Code.OK;
+                    } catch (io.grpc.StatusRuntimeException e) {
+                      code = e.getStatus().getCode();
+                    }
+                    outcomes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+                    if (code != Status.Code.OK) {
+                      warm.countDown();
+                      return; // the server has gone away: stop calling
+                    }
+                  }
+                });
+        callers.add(t);
+        t.start();
+      }
+      // and one stream with many items in flight
+      Map<String, PredictResponse> streamed = new ConcurrentHashMap<>();
+      CompletableFuture<Status> streamEnd = new CompletableFuture<>();
+      var in =
+          InferenceServiceGrpc.newStub(ch)
+              .predictStream(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(PredictResponse r) {
+                      streamed.put(r.getRequestId(), r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      streamEnd.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      streamEnd.complete(Status.OK);
+                    }
+                  });
+      int sent = 2000;
+      for (int i = 0; i < sent; i++) {
+        in.onNext(
+            Requests.iris("iris", Requests.CLASSIC_IRIS).toBuilder().setRequestId("s" + i).build());
+      }
+      assertThat(warm.await(60, TimeUnit.SECONDS)).isTrue();
+      long t0 = System.nanoTime();
+      p.sigterm();
+      in.onCompleted(); // the stream's 2000 items were accepted: each must be answered
+      for (Thread t : callers) {
+        t.join(TimeUnit.SECONDS.toMillis(60));
+      }
+      assertThat(streamEnd.get(60, TimeUnit.SECONDS)).isEqualTo(Status.OK);
+      assertThat(streamed).hasSize(sent);
+      assertThat(streamed.values()).allSatisfy(r -> assertThat(r.hasError()).isFalse());
+      assertThat(p.awaitExit()).as(p.log()).isZero();
+      assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).isLessThan(20);
+      ch.shutdownNow();
+      // Calls either completed, or were refused once the server stopped taking calls (UNAVAILABLE,
+      // never started): nothing accepted was cancelled, failed or left unanswered.
+      assertThat(outcomes.keySet()).isSubsetOf(Status.Code.OK, Status.Code.UNAVAILABLE);
+      assertThat(outcomes.get(Status.Code.OK).get()).isGreaterThan(400);
+    }
+  }
+
+  @Test
+  void checkStore_exitsNonZero_andSaysWhichVersionFailedAndWhy() throws Exception {
+    TempStore store = new TempStore().copy("iris", "iris");
+    store.write("broken/config.pbtxt", "max_batch_size: 4\n").write("broken/1/model.onnx", "nope");
+    Process p =
+        new ProcessBuilder(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                System.getProperty("modelport.serverJar"),
+                "--check-store",
+                "--model-store",
+                store.root.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isEqualTo(1);
+    assertThat(out).contains("iris v1: READY").contains("broken v1: FAILED (broken/1/model.onnx");
   }
 }
