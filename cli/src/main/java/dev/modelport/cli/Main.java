@@ -17,7 +17,8 @@ import java.util.Set;
 public final class Main {
   static final String USAGE =
       """
-      usage: modelport COMMAND [--target host:port] [options]
+      usage: modelport COMMAND [--target host:port] [--tls-ca F [--tls-cert F --tls-key F]]
+                               [--token T] [options]
         list                       every model and its versions' states
         get MODEL                  one model: versions, signature, devices, batching
         predict MODEL --input NAME=JSON [--input ...] [--version V] [--raw]
@@ -46,10 +47,7 @@ public final class Main {
       }
       Args args = Args.parse(rest, Set.of("raw"));
       try (ModelportClient client =
-          ModelportClient.builder()
-              .target(args.get("target", "localhost:8500"))
-              .defaultDeadline(Duration.ofSeconds(args.integer("deadline-seconds", 120)))
-              .build()) {
+          Connection.open(args, Duration.ofSeconds(args.integer("deadline-seconds", 120)), 5)) {
         JsonFormat.Printer json = JsonFormat.printer();
         switch (command) {
           case "list" ->

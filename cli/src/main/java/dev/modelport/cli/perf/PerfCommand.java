@@ -1,6 +1,8 @@
 package dev.modelport.cli.perf;
 
 import com.google.protobuf.util.JsonFormat;
+import dev.modelport.cli.Args;
+import dev.modelport.cli.Connection;
 import dev.modelport.client.ModelportClient;
 import dev.modelport.server.runtime.DirectRunner;
 import dev.modelport.server.tensor.RequestValidator;
@@ -42,6 +44,7 @@ public final class PerfCommand {
         --echo                  also measure an empty grpc-java echo service with the model's
                                 message shapes, in its own process (the transport's floor)
         --json FILE             also write the results as JSON
+        --tls-ca F [--tls-cert F --tls-key F] [--token T]   TLS, mutual TLS, bearer token
       """;
 
   private PerfCommand() {}
@@ -60,11 +63,10 @@ public final class PerfCommand {
       }
     } else {
       try (ModelportClient client =
-          ModelportClient.builder()
-              .target(o.target())
-              .defaultDeadline(Duration.ofSeconds(60))
-              .maxAttempts(1)
-              .build()) {
+          Connection.open(
+              Args.parse(argv, java.util.Set.of("in-process", "echo")),
+              Duration.ofSeconds(60),
+              1)) {
         ModelStatus status = client.getModel(o.model());
         PredictRequest request = Workload.request(o.model(), status.getInputsList(), o.rows(), 42);
         for (int c : o.concurrency()) {
