@@ -4,6 +4,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import dev.modelport.server.grpc.HealthReporter;
 import dev.modelport.server.grpc.InferenceServiceImpl;
 import dev.modelport.server.grpc.ModelServiceImpl;
+import dev.modelport.server.grpc.StrictRequestParsing;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
@@ -96,7 +97,8 @@ public final class ModelportServer {
     for (ServerBuilder<?> builder : builders) {
       builder.callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
       for (BindableService s : services) {
-        builder.addService(ServerInterceptors.intercept(s, interceptors));
+        builder.addService(
+            ServerInterceptors.intercept(StrictRequestParsing.wrap(s.bindService()), interceptors));
       }
       servers.add(builder.build());
     }

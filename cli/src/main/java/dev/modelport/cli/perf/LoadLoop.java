@@ -54,7 +54,17 @@ final class LoadLoop {
                   }
                   return;
                 }
+                // --rate: each thread paces its calls to rate / concurrency per second.
+                long interval = o.rate() > 0 ? (long) (1e9 * concurrency / o.rate()) : 0;
+                long next = System.nanoTime();
                 while (true) {
+                  if (interval > 0) {
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                      java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                    next += interval;
+                  }
                   long t0 = System.nanoTime();
                   boolean measuring = t0 >= measureFrom;
                   if (t0 >= until || (measuring && remaining.decrementAndGet() < 0)) {

@@ -44,6 +44,7 @@ public final class PerfCommand {
         --echo                  also measure an empty grpc-java echo service with the model's
                                 message shapes, in its own process (the transport's floor)
         --json FILE             also write the results as JSON
+        --rate R                unary: pace all callers together to R requests/s (default: as fast as they can)
         --tls-ca F [--tls-cert F --tls-key F] [--token T]   TLS, mutual TLS, bearer token
       """;
 
@@ -211,7 +212,8 @@ public final class PerfCommand {
         a.flag("in-process"),
         a.flag("echo"),
         store != null ? Path.of(store) : defaultStore(),
-        a.get("json", null) == null ? null : Path.of(a.get("json", null)));
+        a.get("json", null) == null ? null : Path.of(a.get("json", null)),
+        Double.parseDouble(a.get("rate", "0")));
   }
 
   /** The bundled store: beside the jar's module in the repository, or ./model-store/models. */

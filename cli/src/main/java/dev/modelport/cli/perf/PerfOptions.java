@@ -17,4 +17,5 @@ record PerfOptions(
     boolean inProcess,
     boolean echo,
     Path store,
-    Path json) {}
+    Path json,
+    double rate) {}

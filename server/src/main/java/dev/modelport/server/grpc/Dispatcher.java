@@ -33,6 +33,7 @@ final class Dispatcher {
 
   /** Runs {@code req} under the current gRPC context's deadline and cancellation. */
   CompletableFuture<PredictResponse> dispatch(PredictRequest req) {
+    StrictRequestParsing.check(req);
     Context ctx = Context.current();
     Deadline deadline = ctx.getDeadline();
     long deadlineNanos =

@@ -24,6 +24,7 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
   @Override
   public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
     try {
+      StrictRequestParsing.check(request);
       out.onNext(ListModelsResponse.newBuilder().addAllModels(registry.statuses()).build());
       out.onCompleted();
     } catch (Throwable t) {
@@ -34,6 +35,7 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
   @Override
   public void getModel(GetModelRequest request, StreamObserver<GetModelResponse> out) {
     try {
+      StrictRequestParsing.check(request);
       out.onNext(
           GetModelResponse.newBuilder().setModel(registry.status(request.getModelName())).build());
       out.onCompleted();
@@ -46,6 +48,7 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
   @Override
   public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> out) {
     try {
+      StrictRequestParsing.check(request);
       ReloadModelResponse.Builder b = ReloadModelResponse.newBuilder();
       try {
         b.addAllModels(registry.reload(request.getModelName()));

@@ -3,6 +3,8 @@ package dev.modelport.server.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.onnxruntime.engine.OrtNDArray;
+import ai.onnxruntime.OrtException;
 import com.google.protobuf.ByteString;
 import dev.modelport.server.tensor.DataTypes;
 import dev.modelport.server.tensor.HostTensor;
@@ -55,7 +57,7 @@ final class HostArrays {
     long[] shape = array.getShape().getShape();
     if (array.getDataType() == ai.djl.ndarray.types.DataType.STRING) {
       List<ByteString> elements = new ArrayList<>();
-      for (String s : array.toStringArray(StandardCharsets.UTF_8)) {
+      for (String s : strings(array)) {
         elements.add(ByteString.copyFromUtf8(s));
       }
       return HostTensor.elements(name, DataType.DATA_TYPE_STRING, shape, elements);
@@ -70,5 +72,35 @@ final class HostArrays {
     ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
     copy.put(src).flip();
     return HostTensor.numeric(name, dtype, shape, copy);
+  }
+
+  /**
+   * A string tensor's elements, row-major. DJL 0.35's OrtNDArray.toStringArray scrambles 2-d
+   * tensors that are not square (it strides rows by the row count), so ONNX Runtime tensors are
+   * read from ORT's own value and flattened here.
+   */
+  static List<String> strings(NDArray array) {
+    if (array instanceof OrtNDArray ort) {
+      try {
+        List<String> out = new ArrayList<>();
+        flatten(ort.getTensor().getValue(), out);
+        return out;
+      } catch (OrtException e) {
+        throw new IllegalStateException("cannot read string tensor: " + e.getMessage(), e);
+      }
+    }
+    return List.of(array.toStringArray(StandardCharsets.UTF_8));
+  }
+
+  private static void flatten(Object value, List<String> out) {
+    if (value instanceof String s) {
+      out.add(s);
+    } else if (value instanceof Object[] a) {
+      for (Object o : a) {
+        flatten(o, out);
+      }
+    } else {
+      throw new IllegalStateException("unexpected string tensor value " + value.getClass());
+    }
   }
 }

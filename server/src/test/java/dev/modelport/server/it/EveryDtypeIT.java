@@ -128,6 +128,29 @@ class EveryDtypeIT {
   }
 
   @Test
+  void nonSquareStringTensors_keepTheirOrder() {
+    // Regression (found by FuzzIT): DJL's OrtNDArray.toStringArray scrambles [3, 2] strings.
+    PredictRequest.Builder r = PredictRequest.newBuilder().setModelName("identity");
+    TYPES.forEach(
+        (n, t) -> {
+          Tensor.Builder b =
+              Tensor.newBuilder().setName("in_" + n).setDtype(t).addShape(3).addShape(2);
+          if (t == DataType.DATA_TYPE_STRING) {
+            b.addAllStringVal(java.util.List.of("r0c0", "r0c1", "r1c0", "r1c1", "r2c0", "r2c1"));
+          } else {
+            b.setRaw(
+                ByteString.copyFrom(
+                    new byte[6 * dev.modelport.server.tensor.DataTypes.byteSize(t)]));
+          }
+          r.addInputs(b);
+        });
+    Tensor out = fx.inference().predict(r.addOutputNames("out_string").build()).getOutputs(0);
+    assertThat(out.getShapeList()).containsExactly(3L, 2L);
+    assertThat(out.getStringValList())
+        .containsExactly("r0c0", "r0c1", "r1c0", "r1c1", "r2c0", "r2c1");
+  }
+
+  @Test
   void outputNames_selectASubsetInSignatureOrder() {
     PredictResponse r =
         fx.inference()

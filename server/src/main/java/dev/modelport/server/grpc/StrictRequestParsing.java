@@ -1,0 +1,107 @@
+package dev.modelport.server.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import com.google.protobuf.UnknownFieldSet;
+import dev.modelport.server.errors.ModelportException;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bytes that do not parse as the request message (truncated, wrong wire types, invalid UTF-8 in a
+ * string field) are the caller's mistake and must get INVALID_ARGUMENT. grpc-java answers a
+ * marshaller exception with UNKNOWN ("Application error processing RPC"), so the wrapped marshaller
+ * never throws: it returns an empty request carrying the parse error in a reserved unknown field,
+ * and the services call {@link #check} first. On a PredictStream that fails only the malformed
+ * item; the stream goes on.
+ */
+public final class StrictRequestParsing {
+  /** The highest field number protobuf allows; no modelport message uses it. */
+  static final int PARSE_ERROR_FIELD = 536_870_911;
+
+  private StrictRequestParsing() {}
+
+  /** {@code def} with every method's request marshaller made strict (see the class comment). */
+  public static ServerServiceDefinition wrap(ServerServiceDefinition def) {
+    ServiceDescriptor original = def.getServiceDescriptor();
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(original.getName())
+            .setSchemaDescriptor(original.getSchemaDescriptor());
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
+      ServerMethodDefinition<?, ?> wrapped = wrapMethod(m);
+      methods.add(wrapped);
+      descriptor.addMethod(wrapped.getMethodDescriptor());
+    }
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor.build());
+    methods.forEach(b::addMethod);
+    return b.build();
+  }
+
+  /** Throws INVALID_ARGUMENT when {@code request} stands for bytes that did not parse. */
+  static void check(Message request) {
+    UnknownFieldSet.Field f = request.getUnknownFields().getField(PARSE_ERROR_FIELD);
+    if (!f.getLengthDelimitedList().isEmpty()) {
+      throw ModelportException.invalid(f.getLengthDelimitedList().get(0).toStringUtf8());
+    }
+  }
+
+  private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> wrapMethod(
+      ServerMethodDefinition<ReqT, RespT> m) {
+    MethodDescriptor<ReqT, RespT> md = m.getMethodDescriptor();
+    MethodDescriptor<ReqT, RespT> strict =
+        md.toBuilder()
+            .setRequestMarshaller(new Strict<>(md.getRequestMarshaller(), md.getFullMethodName()))
+            .build();
+    return ServerMethodDefinition.create(strict, m.getServerCallHandler());
+  }
+
+  private static final class Strict<T> implements MethodDescriptor.Marshaller<T> {
+    private final MethodDescriptor.Marshaller<T> delegate;
+    private final String method;
+    private final T empty;
+
+    Strict(MethodDescriptor.Marshaller<T> delegate, String method) {
+      this.delegate = delegate;
+      this.method = method;
+      this.empty = delegate.parse(new ByteArrayInputStream(new byte[0]));
+    }
+
+    @Override
+    public InputStream stream(T value) {
+      return delegate.stream(value);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T parse(InputStream stream) {
+      try {
+        return delegate.parse(stream);
+      } catch (StatusRuntimeException e) {
+        if (!(empty instanceof Message message)) {
+          throw e;
+        }
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        String error =
+            "the request to " + method + " is not a valid protobuf message: " + cause.getMessage();
+        UnknownFieldSet marker =
+            UnknownFieldSet.newBuilder()
+                .addField(
+                    PARSE_ERROR_FIELD,
+                    UnknownFieldSet.Field.newBuilder()
+                        .addLengthDelimited(ByteString.copyFrom(error, StandardCharsets.UTF_8))
+                        .build())
+                .build();
+        return (T) message.toBuilder().setUnknownFields(marker).build();
+      }
+    }
+  }
+}
