@@ -78,16 +78,30 @@ public final class ModelStore {
   }
 
   /**
-   * Reads one model folder; empty when there is no such folder. A name that is not valid (see
-   * {@link ModelNames}) is treated as absent, so it can never reach outside the store.
+   * Reads one model folder; empty when there is no such folder. A name that could leave the store
+   * ({@code ..}, separators) is never resolved and reads as absent; a folder whose name breaks the
+   * {@link ModelNames} rule reads as a failed model that says so.
    */
   public Optional<ModelDefinition> read(String name) {
-    if (!ModelNames.isValid(name)) {
-      return Optional.empty();
+    if (name == null
+        || name.isEmpty()
+        || name.equals(".")
+        || name.equals("..")
+        || name.contains("/")
+        || name.contains("\\")
+        || name.indexOf('\0') >= 0) {
+      return Optional.empty(); // could name something outside the store: never resolved
     }
     Path dir = root.resolve(name);
     if (!Files.isDirectory(dir)) {
       return Optional.empty();
+    }
+    if (!ModelNames.isValid(name)) {
+      return Optional.of(
+          ModelDefinition.failed(
+              name,
+              dir,
+              "folder \"" + name + "\" is not a valid model name: " + ModelNames.describeRule()));
     }
     String where = name + "/" + CONFIG_FILE;
     Optional<String> escape = escapes(dir, name);

@@ -164,6 +164,16 @@ class ModelStoreTest {
   }
 
   @Test
+  void folderWithAnInvalidName_isAFailedModelThatSaysWhy() throws Exception {
+    model("a..b", "max_batch_size: 1\n", 1);
+    model("has space", "max_batch_size: 1\n", 1);
+    ModelStore s = ModelStore.open(store);
+    assertThat(s.modelNames()).contains("a..b", "has space");
+    assertThat(s.read("a..b").orElseThrow().problem()).contains("is not a valid model name");
+    assertThat(s.readAll()).hasSize(2).allSatisfy(d -> assertThat(d.problem()).isNotNull());
+  }
+
+  @Test
   void versionPolicy_specificAndAll() throws Exception {
     model("s", "version_policy { specific { versions: [1, 3, 9] } }\n", 1, 2, 3);
     List<VersionEntry> vs = read("s").versions();

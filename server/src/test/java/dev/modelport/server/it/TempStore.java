@@ -13,9 +13,12 @@ final class TempStore {
   private final Path defaults = Path.of(System.getProperty("modelport.defaultStore"));
 
   TempStore() throws IOException {
-    root =
-        Files.createDirectories(Path.of("target", "it-stores", UUID.randomUUID().toString()))
-            .toAbsolutePath();
+    this(Files.createDirectories(Path.of("target", "it-stores", UUID.randomUUID().toString())));
+  }
+
+  /** A store at {@code root} (created by the caller). */
+  TempStore(Path root) {
+    this.root = root.toAbsolutePath();
   }
 
   /** Copies default model {@code name} (hard-linking big files) as {@code as}. */
