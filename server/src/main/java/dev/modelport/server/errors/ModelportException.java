@@ -12,12 +12,15 @@ public final class ModelportException extends RuntimeException {
   private final ErrorCode code;
 
   public ModelportException(ErrorCode code, String message) {
-    super(message);
-    this.code = Objects.requireNonNull(code, "code");
+    this(code, message, null);
   }
 
+  /**
+   * No stack trace is captured: these are answers to callers, made on hot paths (validation,
+   * overload shedding), and the message says everything; a cause keeps its own trace.
+   */
   public ModelportException(ErrorCode code, String message, Throwable cause) {
-    super(message, cause);
+    super(message, cause, false, false);
     this.code = Objects.requireNonNull(code, "code");
   }
 

@@ -60,7 +60,8 @@ class MainProcessIT {
   }
 
   @Test
-  void sigtermUnderLoad_answersEveryAcceptedCall_andExitsWithinTheDrain() throws Exception {
+  void sigtermUnder32CallersAndAStream_answersEveryAcceptedCall_andExitsWithinTheDrain()
+      throws Exception {
     TempStore store = new TempStore().copy("iris", "iris").copy("iris-mlp", "iris-mlp");
     try (ServerProcess p =
         new ServerProcess(
@@ -77,9 +78,9 @@ class MainProcessIT {
           Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
               .build();
       Map<Status.Code, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-      CountDownLatch warm = new CountDownLatch(8);
+      CountDownLatch warm = new CountDownLatch(32);
       List<Thread> callers = new ArrayList<>();
-      for (int c = 0; c < 8; c++) {
+      for (int c = 0; c < 32; c++) {
         String model = c % 2 == 0 ? "iris" : "iris-mlp";
         Thread t =
             new Thread(
