@@ -67,8 +67,12 @@ final class HostArrays {
       throw new IllegalStateException(
           "output \"" + name + "\": engine type " + array.getDataType() + " is not supported");
     }
-    // The engine's buffer may point into native memory freed with the batch: copy to the heap.
     ByteBuffer src = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    if (array instanceof OrtNDArray) {
+      // ONNX Runtime hands out a fresh copy of the tensor (OnnxTensor.getByteBuffer): keep it.
+      return HostTensor.numeric(name, dtype, shape, src);
+    }
+    // Other engines (PyTorch) may return a view of native memory that is freed with the batch.
     ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
     copy.put(src).flip();
     return HostTensor.numeric(name, dtype, shape, copy);
