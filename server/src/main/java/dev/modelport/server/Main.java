@@ -45,6 +45,17 @@ public final class Main {
       System.exit(checkStore(options));
       return;
     }
+    try {
+      serve(options);
+    } catch (java.io.IOException | dev.modelport.store.StoreException e) {
+      // a port in use, an unreadable certificate or token file, a store that cannot be opened
+      log.error("cannot start: {}", e.toString());
+      System.err.println("modelport: cannot start: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  private static void serve(ServerOptions options) throws Exception {
     long started = System.nanoTime();
     List<ServerInterceptor> interceptors = new ArrayList<>();
     if (options.authTokens() != null) {

@@ -13,7 +13,11 @@ public final class MetricsHttpServer implements AutoCloseable {
   private final HttpServer server;
 
   public MetricsHttpServer(int port, ServerMetrics metrics) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 16);
+    try {
+      server = HttpServer.create(new InetSocketAddress(port), 16);
+    } catch (IOException e) {
+      throw new IOException("--metrics-port " + port + ": " + e.getMessage(), e);
+    }
     server.createContext("/metrics", exchange -> respond(exchange, metrics));
     server.setExecutor(
         Executors.newSingleThreadExecutor(
