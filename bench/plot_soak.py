@@ -12,7 +12,9 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 x = [int(r["minute"]) for r in rows]
 fig, (mem, lat) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
 for key, label in [("rss_mib", "RSS"), ("nmt_committed_mib", "JVM NMT committed"), ("heap_used_mib", "heap used")]:
-    mem.plot(x, [float(r[key] or "nan") for r in rows], marker=".", label=label)
+    values = [float(r[key] or "nan") for r in rows]
+    if any(v > 0 for v in values):  # a column the run could not read stays all zero: leave it out
+        mem.plot(x, values, marker=".", label=label)
 mem.set_ylabel("MiB")
 mem.set_ylim(bottom=0)
 mem.legend()

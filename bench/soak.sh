@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak: MINUTES (default 30) at about 70 % of measured capacity, recording once a minute the
 # server's RSS, heap, native memory (NMT) and latency percentiles; then a CSV and a plot in docs/.
-# Not part of CI. Usage: bench/soak.sh [MINUTES]   (after `mvn -B package -DskipTests`)
+# Not part of CI. Usage: bench/soak.sh [MINUTES]   (after `mvn -B package -DskipTests`; the plot
+# needs Debian's python3-matplotlib)
 # Load: MiniLM (ONNX Runtime + tokenizer) at 250 texts/s
 # and iris-mlp (PyTorch) at 500 req/s, paced with --rate: about 70 % of what the two reach together
 # on 2 cores with their load generators beside them (measured: 230/s + 443/s flat out).
@@ -28,7 +29,7 @@ for m in $(seq 1 "$MINUTES"); do
   B=$!
   wait $A $B
   rss=$(( $(ps -o rss= -p $SERVER) / 1024 ))
-  heap=$(curl -s localhost:9500/metrics | awk 'index($0, "jvm_memory_used_bytes{area=\"heap\"") == 1 {s += $2} END {printf "%d", s / 1048576}')
+  heap=$(curl -s localhost:9500/metrics | awk 'index($0, "jvm_memory_used_bytes{area=\"heap\"") == 1 {s += $NF} END {printf "%d", s / 1048576}')
   nmt=$(jcmd $SERVER VM.native_memory summary scale=MB 2>/dev/null | awk -F'committed=' '/^Total/ {split($2,a,"MB"); print a[1]}')
   errs=$(( $(field /tmp/soak-lm.json errors) + $(field /tmp/soak-mlp.json errors) ))
   line="$m,$rss,$heap,$nmt,$(field /tmp/soak-lm.json requests_per_second),$(field /tmp/soak-lm.json p50_ms),$(field /tmp/soak-lm.json p99_ms),$(field /tmp/soak-mlp.json requests_per_second),$(field /tmp/soak-mlp.json p50_ms),$(field /tmp/soak-mlp.json p99_ms),$errs"
@@ -36,5 +37,5 @@ for m in $(seq 1 "$MINUTES"); do
 done
 jcmd $SERVER VM.native_memory summary scale=MB > "$OUT/nmt-final.txt" 2>&1 || true
 curl -s localhost:9500/metrics | grep -E '^modelport_(requests_total|batch_size_rows_(sum|count))' > "$OUT/metrics-final.txt" || true
-python3 bench/plot_soak.py "$CSV" "$OUT/soak.png"
+/usr/bin/python3 bench/plot_soak.py "$CSV" "$OUT/soak.png"
 echo "wrote $CSV and $OUT/soak.png"
