@@ -27,6 +27,9 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
   @Override
   public void predict(PredictRequest request, StreamObserver<PredictResponse> out) {
     long start = System.nanoTime();
+    // A caller that goes away is noticed by the batcher (the request is dropped); answering it
+    // afterwards must be a quiet no-op, not an exception on the worker thread.
+    ((ServerCallStreamObserver<PredictResponse>) out).setOnCancelHandler(() -> {});
     CompletableFuture<PredictResponse> result;
     try {
       result = dispatcher.dispatch(request);
