@@ -24,67 +24,93 @@ public final class Tensors {
 
   /** FLOAT32 {@code [rows, cols]}. */
   public static Tensor of(String name, float[][] rows) {
-    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
-    ByteBuffer b = buffer((long) rows.length * cols * 4);
-    for (float[] r : rows) {
-      checkRow(r.length, cols);
-      for (float f : r) {
-        b.putFloat(f);
-      }
-    }
-    return packed(name, DataType.DATA_TYPE_FLOAT32, b, rows.length, cols);
+    return matrix(
+        name,
+        DataType.DATA_TYPE_FLOAT32,
+        rows,
+        4,
+        (b, row) -> {
+          for (float v : (float[]) row) {
+            b.putFloat(v);
+          }
+        });
   }
 
   /** FLOAT64 {@code [rows, cols]}. */
   public static Tensor of(String name, double[][] rows) {
-    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
-    ByteBuffer b = buffer((long) rows.length * cols * 8);
-    for (double[] r : rows) {
-      checkRow(r.length, cols);
-      for (double d : r) {
-        b.putDouble(d);
-      }
-    }
-    return packed(name, DataType.DATA_TYPE_FLOAT64, b, rows.length, cols);
+    return matrix(
+        name,
+        DataType.DATA_TYPE_FLOAT64,
+        rows,
+        8,
+        (b, row) -> {
+          for (double v : (double[]) row) {
+            b.putDouble(v);
+          }
+        });
   }
 
   /** INT64 {@code [rows, cols]}. */
   public static Tensor of(String name, long[][] rows) {
-    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
-    ByteBuffer b = buffer((long) rows.length * cols * 8);
-    for (long[] r : rows) {
-      checkRow(r.length, cols);
-      for (long v : r) {
-        b.putLong(v);
-      }
-    }
-    return packed(name, DataType.DATA_TYPE_INT64, b, rows.length, cols);
+    return matrix(
+        name,
+        DataType.DATA_TYPE_INT64,
+        rows,
+        8,
+        (b, row) -> {
+          for (long v : (long[]) row) {
+            b.putLong(v);
+          }
+        });
   }
 
   /** INT32 {@code [rows, cols]}. */
   public static Tensor of(String name, int[][] rows) {
-    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
-    ByteBuffer b = buffer((long) rows.length * cols * 4);
-    for (int[] r : rows) {
-      checkRow(r.length, cols);
-      for (int v : r) {
-        b.putInt(v);
-      }
-    }
-    return packed(name, DataType.DATA_TYPE_INT32, b, rows.length, cols);
+    return matrix(
+        name,
+        DataType.DATA_TYPE_INT32,
+        rows,
+        4,
+        (b, row) -> {
+          for (int v : (int[]) row) {
+            b.putInt(v);
+          }
+        });
   }
 
   /** BOOL {@code [rows, cols]}. */
   public static Tensor of(String name, boolean[][] rows) {
-    int cols = cols(rows.length == 0 ? null : rows[0], rows.length);
-    ByteBuffer b = buffer((long) rows.length * cols);
-    for (boolean[] r : rows) {
-      checkRow(r.length, cols);
-      for (boolean v : r) {
-        b.put((byte) (v ? 1 : 0));
-      }
+    return matrix(
+        name,
+        DataType.DATA_TYPE_BOOL,
+        rows,
+        1,
+        (b, row) -> {
+          for (boolean v : (boolean[]) row) {
+            b.put((byte) (v ? 1 : 0));
+          }
+        });
+  }
+
+  /**
+   * Packs a 2-d primitive array ({@code rows} is a T[][]) row by row, checking it is not ragged.
+   */
+  private static Tensor matrix(
+      String name,
+      DataType dtype,
+      Object[] rows,
+      int elementBytes,
+      java.util.function.BiConsumer<ByteBuffer, Object> row) {
+    if (rows.length == 0) {
+      throw new IllegalArgumentException("at least one row is needed");
     }
-    return packed(name, DataType.DATA_TYPE_BOOL, b, rows.length, cols);
+    int cols = java.lang.reflect.Array.getLength(rows[0]);
+    ByteBuffer b = buffer((long) rows.length * cols * elementBytes);
+    for (Object r : rows) {
+      checkRow(java.lang.reflect.Array.getLength(r), cols);
+      row.accept(b, r);
+    }
+    return packed(name, dtype, b, rows.length, cols);
   }
 
   /** FLOAT32 of any shape from flat row-major {@code values}. */
@@ -240,13 +266,6 @@ public final class Tensors {
       t.getBytesValList().forEach(b -> out.add(b.toByteArray()));
     }
     return out;
-  }
-
-  private static int cols(Object firstRow, int rows) {
-    if (rows == 0) {
-      throw new IllegalArgumentException("at least one row is needed");
-    }
-    return java.lang.reflect.Array.getLength(firstRow);
   }
 
   private static void checkRow(int length, int cols) {
