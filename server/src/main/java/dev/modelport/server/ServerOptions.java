@@ -204,20 +204,24 @@ public record ServerOptions(
     }
   }
 
-  /**
-   * The store shipped with the server: {@code modelport.defaultStore} if set, else {@code models/}
-   * beside the jar (the container layout), else the repository's {@code model-store/models} (the
-   * jar at {@code server/target/}).
-   */
+  /** The store shipped with the server, found from the server jar (see below). */
   static Path defaultStore() {
+    return defaultStore(ServerOptions.class);
+  }
+
+  /**
+   * The store shipped with modelport: {@code modelport.defaultStore} if set, else {@code models/}
+   * beside the jar holding {@code anchor} (the container layout), else the repository's {@code
+   * model-store/models} for a jar at {@code <module>/target/} (the build layout).
+   */
+  public static Path defaultStore(Class<?> anchor) {
     String prop = System.getProperty("modelport.defaultStore");
     if (prop != null) {
       return Path.of(prop);
     }
     try {
       Path jarDir =
-          Path.of(ServerOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-              .getParent();
+          Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
       for (Path p : List.of(jarDir.resolve("models"), jarDir.resolve("../../model-store/models"))) {
         if (Files.isDirectory(p)) {
           return p.normalize();

@@ -4,6 +4,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.modelport.cli.Args;
 import dev.modelport.cli.Connection;
 import dev.modelport.client.ModelportClient;
+import dev.modelport.server.ServerOptions;
 import dev.modelport.server.runtime.DirectRunner;
 import dev.modelport.server.tensor.RequestValidator;
 import dev.modelport.server.tensor.ValidatedRequest;
@@ -211,24 +212,8 @@ public final class PerfCommand {
         a.integer("requests", 0),
         a.flag("in-process"),
         a.flag("echo"),
-        store != null ? Path.of(store) : defaultStore(),
+        store != null ? Path.of(store) : ServerOptions.defaultStore(PerfCommand.class),
         a.get("json", null) == null ? null : Path.of(a.get("json", null)),
         Double.parseDouble(a.get("rate", "0")));
-  }
-
-  /** The bundled store: beside the jar's module in the repository, or ./model-store/models. */
-  static Path defaultStore() {
-    try {
-      Path jarDir =
-          Path.of(PerfCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-              .getParent();
-      Path repo = jarDir.resolve("../../model-store/models").normalize();
-      if (Files.isDirectory(repo)) {
-        return repo;
-      }
-    } catch (Exception e) {
-      // fall through
-    }
-    return Path.of("model-store/models");
   }
 }

@@ -47,8 +47,22 @@ public final class ServerMetrics {
   private final Map<String, Set<String>> servedVersions = new ConcurrentHashMap<>();
   private final Map<ServedVersion, List<Meter>> versionMeters = new ConcurrentHashMap<>();
   private volatile java.util.function.Predicate<String> knownModel = m -> false;
-  private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
-  private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
+  // model -> version -> meters; concurrent because every gRPC thread records here.
+  private final Map<String, Map<String, RequestMeters>> requestMeters = new ConcurrentHashMap<>();
+
+  /** The request meters of one (model, version) label pair. */
+  private final class RequestMeters {
+    final Map<String, Counter> byCode = new ConcurrentHashMap<>();
+    final Timer duration;
+
+    RequestMeters(String model, String version) {
+      duration =
+          timer(
+              "modelport.request.duration",
+              "Server time of a successful request, from arrival to answer",
+              Tags.of("model", model, "version", version));
+    }
+  }
 
   public ServerMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -91,21 +105,17 @@ public final class ServerMetrics {
     // Meters are looked up once per (model, version, code) and cached: this runs per request.
     String m = model;
     String v = version;
-    requestCounters
+    RequestMeters meters =
+        requestMeters
+            .computeIfAbsent(m, k -> new ConcurrentHashMap<>())
+            .computeIfAbsent(v, k -> new RequestMeters(m, v));
+    meters
+        .byCode
         .computeIfAbsent(
-            m + '\u0000' + v + '\u0000' + code,
-            k -> registry.counter("modelport.requests", "model", m, "version", v, "code", code))
+            code, c -> registry.counter("modelport.requests", "model", m, "version", v, "code", c))
         .increment();
     if (code.equals("OK")) {
-      requestTimers
-          .computeIfAbsent(
-              m + '\u0000' + v,
-              k ->
-                  timer(
-                      "modelport.request.duration",
-                      "Server time of a successful request, from arrival to answer",
-                      Tags.of("model", m, "version", v)))
-          .record(nanos, TimeUnit.NANOSECONDS);
+      meters.duration.record(nanos, TimeUnit.NANOSECONDS);
     }
   }
 

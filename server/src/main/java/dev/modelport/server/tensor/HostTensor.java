@@ -31,8 +31,9 @@ public final class HostTensor {
 
   /** A numeric tensor over {@code data} (little-endian, from position 0 to limit). */
   public static HostTensor numeric(String name, DataType dtype, long[] shape, ByteBuffer data) {
-    ByteBuffer view = data.slice().order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
-    return new HostTensor(name, dtype, shape, view.order(ByteOrder.LITTLE_ENDIAN), null);
+    // slice() and asReadOnlyBuffer() reset the byte order: set it once, last.
+    ByteBuffer view = data.slice().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    return new HostTensor(name, dtype, shape, view, null);
   }
 
   /** A STRING or BYTES tensor. */
