@@ -17,20 +17,29 @@ import java.util.Optional;
  * @param config the config with defaults, or null when {@code problem} is set
  * @param versions the selected versions, newest last; empty when {@code problem} is set
  * @param problem why the model cannot be served, or null
+ * @param presentVersions every version folder present, ascending, whatever the policy selects and
+ *     even when {@code problem} is set: a server keeps serving a version the policy no longer wants
+ *     until its replacement is READY, but unloads one whose folder is gone
  */
 public record ModelDefinition(
-    String name, Path dir, ModelConfig config, List<VersionEntry> versions, String problem) {
+    String name,
+    Path dir,
+    ModelConfig config,
+    List<VersionEntry> versions,
+    String problem,
+    List<Long> presentVersions) {
   public ModelDefinition {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(dir, "dir");
     versions = List.copyOf(versions);
+    presentVersions = List.copyOf(presentVersions);
     if ((problem == null) == (config == null)) {
       throw new IllegalArgumentException("either a config or a problem");
     }
   }
 
-  static ModelDefinition failed(String name, Path dir, String problem) {
-    return new ModelDefinition(name, dir, null, List.of(), problem);
+  static ModelDefinition failed(String name, Path dir, String problem, List<Long> presentVersions) {
+    return new ModelDefinition(name, dir, null, List.of(), problem, presentVersions);
   }
 
   /** Why the model cannot be served, if it cannot. */

@@ -78,63 +78,78 @@ public final class ModelStore {
   }
 
   /**
+   * Whether {@code name} is a model folder of this store (cheap: nothing is read or hashed). Names
+   * that could leave the store are never resolved and are not contained.
+   */
+  public boolean contains(String name) {
+    return isPlainName(name) && Files.isDirectory(root.resolve(name));
+  }
+
+  private static boolean isPlainName(String name) {
+    return name != null
+        && !name.isEmpty()
+        && !name.equals(".")
+        && !name.equals("..")
+        && !name.contains("/")
+        && !name.contains("\\")
+        && name.indexOf('\0') < 0;
+  }
+
+  /**
    * Reads one model folder; empty when there is no such folder. A name that could leave the store
    * ({@code ..}, separators) is never resolved and reads as absent; a folder whose name breaks the
-   * {@link ModelNames} rule reads as a failed model that says so.
+   * {@link ModelNames} rule reads as a failed model that says so. Every file of every selected
+   * version is hashed ({@link ContentDigest}), so call this off the request path.
    */
   public Optional<ModelDefinition> read(String name) {
-    if (name == null
-        || name.isEmpty()
-        || name.equals(".")
-        || name.equals("..")
-        || name.contains("/")
-        || name.contains("\\")
-        || name.indexOf('\0') >= 0) {
-      return Optional.empty(); // could name something outside the store: never resolved
+    if (!contains(name)) {
+      return Optional.empty(); // absent, or could name something outside the store
     }
     Path dir = root.resolve(name);
-    if (!Files.isDirectory(dir)) {
-      return Optional.empty();
-    }
     if (!ModelNames.isValid(name)) {
       return Optional.of(
           ModelDefinition.failed(
               name,
               dir,
-              "folder \"" + name + "\" is not a valid model name: " + ModelNames.describeRule()));
+              "folder \"" + name + "\" is not a valid model name: " + ModelNames.describeRule(),
+              List.of()));
     }
     String where = name + "/" + CONFIG_FILE;
     Optional<String> escape = escapes(dir, name);
     if (escape.isPresent()) {
-      return Optional.of(ModelDefinition.failed(name, dir, escape.get()));
+      return Optional.of(ModelDefinition.failed(name, dir, escape.get(), List.of()));
     }
+    SortedSet<Long> present;
+    try {
+      present = versionFolders(dir);
+    } catch (IOException e) {
+      return Optional.of(
+          ModelDefinition.failed(name, dir, name + ": cannot list versions: " + e, List.of()));
+    }
+    List<Long> presentList = List.copyOf(present);
     Path configFile = dir.resolve(CONFIG_FILE);
     if (!Files.isRegularFile(configFile)) {
       return Optional.of(
-          ModelDefinition.failed(name, dir, where + ": missing; every model folder needs one"));
+          ModelDefinition.failed(
+              name, dir, where + ": missing; every model folder needs one", presentList));
     }
     ModelConfig config;
     try {
       Optional<String> configEscape = escapes(configFile, where);
       if (configEscape.isPresent()) {
-        return Optional.of(ModelDefinition.failed(name, dir, configEscape.get()));
+        return Optional.of(ModelDefinition.failed(name, dir, configEscape.get(), presentList));
       }
       config = ConfigParser.parse(configFile, where);
     } catch (StoreException e) {
-      return Optional.of(ModelDefinition.failed(name, dir, e.getMessage()));
+      return Optional.of(ModelDefinition.failed(name, dir, e.getMessage(), presentList));
     }
     List<String> problems = ConfigValidator.problems(config, name);
     if (!problems.isEmpty()) {
       return Optional.of(
-          ModelDefinition.failed(name, dir, where + ": " + String.join("; ", problems)));
+          ModelDefinition.failed(
+              name, dir, where + ": " + String.join("; ", problems), presentList));
     }
     config = ConfigValidator.withDefaults(config, name);
-    SortedSet<Long> present;
-    try {
-      present = versionFolders(dir);
-    } catch (IOException e) {
-      return Optional.of(ModelDefinition.failed(name, dir, name + ": cannot list versions: " + e));
-    }
     List<VersionEntry> versions = new ArrayList<>();
     for (long v : VersionPolicies.select(config.getVersionPolicy(), present)) {
       versions.add(resolveVersion(name, dir, config, v, present.contains(v)));
@@ -142,9 +157,12 @@ public final class ModelStore {
     if (versions.isEmpty()) {
       return Optional.of(
           ModelDefinition.failed(
-              name, dir, name + ": no version folders (expected e.g. " + name + "/1/)"));
+              name,
+              dir,
+              name + ": no version folders (expected e.g. " + name + "/1/)",
+              presentList));
     }
-    return Optional.of(new ModelDefinition(name, dir, config, versions, null));
+    return Optional.of(new ModelDefinition(name, dir, config, versions, null, presentList));
   }
 
   private VersionEntry resolveVersion(
@@ -210,9 +228,9 @@ public final class ModelStore {
     }
     String fingerprint;
     try {
-      fingerprint = Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis();
+      fingerprint = ContentDigest.of(vdir);
     } catch (IOException e) {
-      return VersionEntry.failed(v, vdir, rel + ": cannot read: " + e.getMessage());
+      return VersionEntry.failed(v, vdir, where + ": cannot read: " + e.getMessage());
     }
     return VersionEntry.ok(v, vdir, file, engine, fingerprint);
   }

@@ -13,8 +13,9 @@ import java.util.Optional;
  * @param modelFile the model file to load, inside {@code dir}; null when {@code problem} is set
  * @param engine the DJL engine name; null when {@code problem} is set
  * @param problem why this version cannot load, or null
- * @param fingerprint size and modification time of the model file, so a file replaced in place
- *     reads as a changed entry; empty when {@code problem} is set
+ * @param fingerprint a digest of the content of every file in the version folder (model, tokenizer,
+ *     extra files; see {@link ContentDigest}), so a file rewritten in place reads as a changed
+ *     entry whatever its size and modification time; empty when {@code problem} is set
  */
 public record VersionEntry(
     long version, Path dir, Path modelFile, String engine, String problem, String fingerprint) {
