@@ -9,7 +9,6 @@ import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.registry.VersionListener;
-import dev.modelport.server.runtime.ServedVersion;
 import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.store.ModelStore;
 import dev.modelport.store.StoreException;
@@ -85,8 +84,8 @@ public final class ModelportServer {
     this.drainGrace = drainGrace;
     this.health = new HealthReporter(registry);
     metrics.knownModels(registry::isKnown);
-    registry.addVersionListener(metricsListener(metrics));
-    registry.addListener(health::update);
+    registry.addListener(metricsListener(metrics));
+    registry.addListener(e -> health.update());
     List<BindableService> services =
         List.of(
             new InferenceServiceImpl(registry, metrics),
@@ -120,21 +119,14 @@ public final class ModelportServer {
         }
       };
 
+  /** Version events as metrics: READY instances get gauges, UNLOADED ones lose them. */
   private static VersionListener metricsListener(ServerMetrics metrics) {
-    return new VersionListener() {
-      @Override
-      public void loaded(ServedVersion v) {
-        metrics.versionLoaded(v);
-      }
-
-      @Override
-      public void unloaded(ServedVersion v) {
-        metrics.versionUnloaded(v);
-      }
-
-      @Override
-      public void loadFailed(String model, long version, String message) {
-        metrics.loadFailed(model);
+    return e -> {
+      switch (e.state()) {
+        case READY -> metrics.versionLoaded(e.instance());
+        case UNLOADED -> metrics.versionUnloaded(e.instance());
+        case FAILED -> metrics.loadFailed(e.model());
+        default -> {}
       }
     };
   }

@@ -2,7 +2,7 @@ package dev.modelport.server.errors;
 
 import io.grpc.Status;
 
-/** What went wrong, in the contract's terms (contract.md, "Errors"). */
+/** What went wrong, in the contract's terms (docs/contract.md, "Errors"). */
 public enum ErrorCode {
   /** Unknown model, version or label. */
   NOT_FOUND(Status.Code.NOT_FOUND),

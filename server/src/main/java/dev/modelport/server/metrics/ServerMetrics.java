@@ -45,10 +45,18 @@ public final class ServerMetrics {
   private final PrometheusMeterRegistry registry;
   // Why concurrent: gRPC threads record requests while loads add and unloads remove versions.
   private final Map<String, Set<String>> servedVersions = new ConcurrentHashMap<>();
-  private final Map<ServedVersion, List<Meter>> versionMeters = new ConcurrentHashMap<>();
+  // "model/version" -> the gauges of the instance serving it. Changed only on the registry's event
+  // thread (one at a time); read by scrapes.
+  private final Map<String, VersionGauges> versionGauges = new ConcurrentHashMap<>();
   private volatile java.util.function.Predicate<String> knownModel = m -> false;
   // model -> version -> meters; concurrent because every gRPC thread records here.
   private final Map<String, Map<String, RequestMeters>> requestMeters = new ConcurrentHashMap<>();
+
+  /** The gauges of one served (model, version), reading the instance that serves it now. */
+  private static final class VersionGauges {
+    volatile ServedVersion current;
+    final List<Meter> meters = new ArrayList<>();
+  }
 
   /** The request meters of one (model, version) label pair. */
   private final class RequestMeters {
@@ -149,15 +157,22 @@ public final class ServerMetrics {
     };
   }
 
-  /** A version turned READY: its queue depth and instances become visible. */
+  /**
+   * A version turned READY: its queue depth and instances become visible. A newer load of the same
+   * version (changed files) takes the gauges over: they read whichever instance loaded last.
+   */
   public void versionLoaded(ServedVersion v) {
-    Tags tags = Tags.of("model", v.modelName(), "version", Long.toString(v.version()));
+    String key = v.modelName() + "/" + v.version();
     servedVersions
         .computeIfAbsent(v.modelName(), k -> ConcurrentHashMap.newKeySet())
         .add(Long.toString(v.version()));
-    List<Meter> meters = new ArrayList<>();
-    meters.add(
-        Gauge.builder("modelport.queue.depth", v, ServedVersion::queued)
+    VersionGauges g = versionGauges.computeIfAbsent(key, k -> new VersionGauges());
+    g.current = v;
+    Tags tags = Tags.of("model", v.modelName(), "version", Long.toString(v.version()));
+    g.meters.forEach(registry::remove); // the device split may differ between loads
+    g.meters.clear();
+    g.meters.add(
+        Gauge.builder("modelport.queue.depth", g, x -> x.current == null ? 0 : x.current.queued())
             .baseUnit("requests")
             .description("Requests waiting in the version's queue")
             .tags(tags)
@@ -166,20 +181,26 @@ public final class ServerMetrics {
     v.deviceNames().forEach(d -> perDevice.merge(d, 1L, Long::sum));
     perDevice.forEach(
         (device, count) ->
-            meters.add(
+            g.meters.add(
                 Gauge.builder("modelport.instances", () -> count)
                     .description("Instances (worker + predictor) of the version on each device")
                     .tags(tags.and("device", device))
                     .register(registry)));
-    versionMeters.put(v, meters);
   }
 
-  /** A version unloaded: its gauges go. Counters and histograms stay (they are cumulative). */
+  /**
+   * An instance unloaded: if no newer load of its version replaced it, the version's gauges go.
+   * Counters and histograms stay (they are cumulative).
+   */
   public void versionUnloaded(ServedVersion v) {
-    List<Meter> meters = versionMeters.remove(v);
-    if (meters != null) {
-      meters.forEach(registry::remove);
+    String key = v.modelName() + "/" + v.version();
+    VersionGauges g = versionGauges.get(key);
+    if (g == null || g.current != v) {
+      return; // replaced by a newer load of the same version, which keeps the gauges
     }
+    versionGauges.remove(key);
+    g.current = null;
+    g.meters.forEach(registry::remove);
     Set<String> versions = servedVersions.get(v.modelName());
     if (versions != null) {
       versions.remove(Long.toString(v.version()));

@@ -12,7 +12,7 @@ final class Resolver {
   private Resolver() {}
 
   static ServedVersion resolve(
-      ServedModel model, String name, String version, Collection<String> known) {
+      ModelEntry model, String name, String version, Collection<String> known) {
     if (model == null) {
       throw ModelportException.notFound(
           "model \"" + name + "\" is not served; models: " + new TreeSet<>(known));
@@ -31,7 +31,7 @@ final class Resolver {
       v = Long.parseLong(version);
       asked = "version " + version;
     } else {
-      ModelConfig config = model.definition.config();
+      ModelConfig config = model.config();
       Map<String, Long> labels = config == null ? Map.of() : config.getVersionLabelsMap();
       Long target = labels.get(version);
       if (target == null) {
@@ -46,38 +46,37 @@ final class Resolver {
       v = target;
       asked = "version label \"" + version + "\" (version " + v + ")";
     }
-    ServedVersion sv = model.ready.get(v);
-    if (sv != null) {
-      return sv;
+    VersionRecord r = model.record(v);
+    if (r == null) {
+      throw ModelportException.notFound(
+          "model \"" + name + "\" has no " + asked + "; versions: " + model.view().keySet());
     }
-    VersionNote note = model.notes.get(v);
-    if (note != null) {
-      throw ModelportException.unavailable(
-          "model \""
-              + name
-              + "\" "
-              + asked
-              + " is "
-              + StatusViews.stateName(note.state())
-              + (note.message().isEmpty() ? "" : ": " + note.message()));
+    if (r.state() == VersionState.READY) {
+      return r.served();
     }
-    throw ModelportException.notFound(
-        "model \"" + name + "\" has no " + asked + "; versions: " + model.ready.keySet());
+    throw ModelportException.unavailable(
+        "model \""
+            + name
+            + "\" "
+            + asked
+            + " is "
+            + r.state()
+            + (r.message().isEmpty() ? "" : ": " + r.message()));
   }
 
-  private static String why(ServedModel model) {
-    if (model.definition.problem() != null) {
-      return ": " + model.definition.problem();
-    }
+  private static String why(ModelEntry model) {
     StringBuilder b = new StringBuilder();
-    model.notes.forEach(
-        (v, n) ->
-            b.append(b.length() == 0 ? ": " : "; ")
-                .append("version ")
-                .append(v)
-                .append(' ')
-                .append(StatusViews.stateName(n.state()))
-                .append(n.message().isEmpty() ? "" : " (" + n.message() + ")"));
+    if (model.definition() != null && model.definition().problem() != null) {
+      b.append(": ").append(model.definition().problem());
+    }
+    for (VersionRecord r : model.records()) {
+      b.append(b.length() == 0 ? ": " : "; ")
+          .append("version ")
+          .append(r.version())
+          .append(' ')
+          .append(r.state())
+          .append(r.message().isEmpty() ? "" : " (" + r.message() + ")");
+    }
     return b.toString();
   }
 }

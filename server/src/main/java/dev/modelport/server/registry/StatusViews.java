@@ -2,45 +2,40 @@ package dev.modelport.server.registry;
 
 import dev.modelport.server.runtime.ServedVersion;
 import dev.modelport.server.tensor.Signature;
+import dev.modelport.store.ModelDefinition;
 import dev.modelport.v1.ModelConfig;
-import dev.modelport.v1.ModelState;
 import dev.modelport.v1.ModelStatus;
 import dev.modelport.v1.ModelVersionStatus;
 import java.util.Optional;
-import java.util.TreeSet;
 
-/** Renders a {@link ServedModel} as the contract's {@link ModelStatus}. */
+/** Renders a {@link ModelEntry} as the contract's {@link ModelStatus}. */
 final class StatusViews {
   private StatusViews() {}
 
-  static ModelStatus of(ServedModel m) {
+  static ModelStatus of(ModelEntry m) {
     ModelStatus.Builder b = ModelStatus.newBuilder().setName(m.name);
-    ModelConfig config = m.definition.config();
-    if (m.definition.problem() != null) {
-      b.setMessage(m.definition.problem());
+    ModelDefinition def = m.definition();
+    if (def != null && def.problem() != null) {
+      b.setMessage(def.problem());
     }
-    Optional<ServedVersion> def = m.defaultVersion();
-    def.ifPresent(v -> b.setDefaultVersion(Long.toString(v.version())));
-    TreeSet<Long> versions = new TreeSet<>(m.ready.keySet());
-    versions.addAll(m.notes.keySet());
-    for (long v : versions) {
-      ServedVersion sv = m.ready.get(v);
-      VersionNote note = m.notes.get(v);
-      ModelVersionStatus.Builder vs = ModelVersionStatus.newBuilder().setVersion(Long.toString(v));
-      if (sv != null) {
-        vs.setState(ModelState.MODEL_STATE_READY).addAllDevices(sv.deviceNames());
-        if (note != null) {
-          vs.setMessage(note.message());
-        }
-      } else if (note != null) {
-        vs.setState(note.state()).setMessage(note.message());
+    Optional<ServedVersion> serving = m.defaultVersion();
+    serving.ifPresent(v -> b.setDefaultVersion(Long.toString(v.version())));
+    for (VersionRecord r : m.records()) {
+      ModelVersionStatus.Builder vs =
+          ModelVersionStatus.newBuilder()
+              .setVersion(Long.toString(r.version()))
+              .setState(r.state().toProto())
+              .setMessage(r.message());
+      if (r.served() != null) {
+        vs.addAllDevices(r.served().deviceNames());
       }
       b.addVersions(vs);
     }
-    ModelConfig shown = def.map(ServedVersion::config).orElse(config);
-    if (def.isPresent()) {
-      Signature sig = def.get().signature();
-      b.addAllInputs(sig.inputs()).addAllOutputs(sig.outputs()).setEngine(def.get().engine());
+    ModelConfig config = m.config();
+    ModelConfig shown = serving.map(ServedVersion::config).orElse(config);
+    if (serving.isPresent()) {
+      Signature sig = serving.get().signature();
+      b.addAllInputs(sig.inputs()).addAllOutputs(sig.outputs()).setEngine(serving.get().engine());
     } else if (shown != null) {
       b.addAllInputs(shown.getInputList())
           .addAllOutputs(shown.getOutputList())
@@ -53,9 +48,5 @@ final class StatusViews {
       config.getVersionLabelsMap().forEach((k, v) -> b.putVersionLabels(k, Long.toString(v)));
     }
     return b.build();
-  }
-
-  static String stateName(ModelState s) {
-    return s.name().replace("MODEL_STATE_", "");
   }
 }

@@ -1,15 +1,11 @@
 package dev.modelport.server.registry;
 
-import dev.modelport.server.runtime.ServedVersion;
-
-/** Told about version lifecycle events; called on loader and unloader threads. */
+/**
+ * Told about every {@link VersionEvent}, once each, in the order they happened, on one registry
+ * thread that holds no registry lock. Must not call {@link ModelRegistry#reload} (the reload would
+ * wait for this listener's own thread).
+ */
+@FunctionalInterface
 public interface VersionListener {
-  /** {@code v} is READY and about to take requests. */
-  void loaded(ServedVersion v);
-
-  /** {@code v} drained and closed. */
-  void unloaded(ServedVersion v);
-
-  /** Version {@code version} of {@code model} failed to load. */
-  void loadFailed(String model, long version, String message);
+  void onEvent(VersionEvent event);
 }

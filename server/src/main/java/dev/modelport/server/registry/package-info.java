@@ -1,8 +1,10 @@
 /**
- * The model registry: which versions of which models are served, resolving a request's model and
- * version (number, label or default) to a READY {@link dev.modelport.server.runtime.ServedVersion},
- * and reloading from the store so that new versions load, removed ones drain and unload, and a
- * failed load leaves the serving version untouched. Also renders states as {@code ModelStatus}.
- * Depends on {@code runtime}, {@code tensor}, {@code errors} and the store library; not on gRPC.
+ * The model registry: one record per model version (LOADING, READY, UNLOADING or FAILED, the
+ * instance serving it while READY, and a message), resolving a request's model and version (number,
+ * label or default) to a READY {@link dev.modelport.server.runtime.ServedVersion}, and reloading
+ * from the store without ever leaving a model with nothing to serve. Listeners hear of every
+ * transition in order, outside the locks. Also renders records as {@code ModelStatus}. Depends on
+ * {@code runtime} (through its {@code Loader} interface), {@code tensor}, {@code errors} and the
+ * store library; not on gRPC or DJL.
  */
 package dev.modelport.server.registry;

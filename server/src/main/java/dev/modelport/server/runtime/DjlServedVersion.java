@@ -7,7 +7,6 @@ import dev.modelport.server.batching.WorkerPool;
 import dev.modelport.server.tensor.Signature;
 import dev.modelport.store.VersionEntry;
 import dev.modelport.v1.ModelConfig;
-import dev.modelport.v1.ModelState;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -15,11 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One loaded, warmed-up model version: its DJL models (one per device), translator, batcher and
- * workers (one per instance). Immutable apart from its state; the registry makes it visible only
- * once READY and retires it with {@link #unload}, which lets queued requests finish first.
+ * workers (one per instance). Immutable; the registry makes it visible only once READY and retires
+ * it through {@link VersionLoader#unload}, which lets queued requests finish first.
  */
-public final class ServedVersion {
-  private static final Logger log = LoggerFactory.getLogger(ServedVersion.class);
+final class DjlServedVersion implements ServedVersion {
+  private static final Logger log = LoggerFactory.getLogger(DjlServedVersion.class);
 
   private final String modelName;
   private final VersionEntry entry;
@@ -29,9 +28,8 @@ public final class ServedVersion {
   private final List<Device> devices;
   private final Batcher<InferenceRequest> batcher;
   private final WorkerPool<InferenceRequest> pool;
-  private volatile ModelState state = ModelState.MODEL_STATE_READY;
 
-  ServedVersion(
+  DjlServedVersion(
       String modelName,
       VersionEntry entry,
       ModelConfig config,
@@ -50,56 +48,52 @@ public final class ServedVersion {
     this.pool = pool;
   }
 
+  @Override
   public String modelName() {
     return modelName;
   }
 
+  @Override
   public long version() {
     return entry.version();
   }
 
-  /** The store entry this was loaded from; the registry compares it to spot changed files. */
+  @Override
   public VersionEntry entry() {
     return entry;
   }
 
-  /** The config this was loaded with. */
+  @Override
   public ModelConfig config() {
     return config;
   }
 
+  @Override
   public String engine() {
     return entry.engine();
   }
 
+  @Override
   public Signature signature() {
     return translator.signature();
   }
 
-  /** The translator, for checking request parameters before queueing. */
+  @Override
   public BatchTranslator translator() {
     return translator;
   }
 
-  /** One DJL device name per instance, e.g. "cpu()" or "gpu(1)". */
+  @Override
   public List<String> deviceNames() {
     return devices.stream().map(Device::toString).toList();
   }
 
-  public ModelState state() {
-    return state;
-  }
-
-  /** Requests waiting in this version's queue. */
+  @Override
   public int queued() {
     return batcher.queued();
   }
 
-  /**
-   * Queues {@code request}. Returns false when this version no longer takes requests (it was
-   * replaced or is unloading), so the caller can resolve the model's version again; throws
-   * RESOURCE_EXHAUSTED when the queue is full.
-   */
+  @Override
   public boolean trySubmit(InferenceRequest request) {
     if (batcher.isClosed()) {
       return false;
@@ -115,12 +109,8 @@ public final class ServedVersion {
     }
   }
 
-  /**
-   * Stops taking requests, lets everything queued finish (up to {@code grace}), then frees the
-   * predictors, models and native memory.
-   */
+  @Override
   public void unload(Duration grace) {
-    state = ModelState.MODEL_STATE_UNLOADING;
     try {
       if (!pool.drain(grace)) {
         log.warn("{} v{}: drain exceeded {}; queued requests failed", modelName, version(), grace);

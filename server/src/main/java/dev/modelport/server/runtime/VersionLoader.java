@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * translator, starts one worker per instance (each creating its own Predictor) and warms every
  * instance up with one real inference. Only then is the version returned, READY.
  */
-public final class VersionLoader {
+public final class VersionLoader implements Loader {
   private static final Logger log = LoggerFactory.getLogger(VersionLoader.class);
 
   private final Function<String, DeviceTopology> topologies;
@@ -64,10 +64,11 @@ public final class VersionLoader {
     return new VersionLoader(DeviceTopology::of, (m, v) -> BatchObserver.NONE);
   }
 
+  @Override
   public ServedVersion load(String modelName, ModelConfig config, VersionEntry entry)
       throws LoadException {
     if (entry.problem() != null) {
-      throw new LoadException(entry.problem());
+      throw new IllegalArgumentException("the registry loads only entries without a problem");
     }
     long start = System.nanoTime();
     String label = modelName + " v" + entry.version();
@@ -111,7 +112,7 @@ public final class VersionLoader {
           label,
           devices,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-      return new ServedVersion(
+      return new DjlServedVersion(
           modelName,
           entry,
           config,
@@ -131,6 +132,11 @@ public final class VersionLoader {
       closeAll(translator, models);
       throw new LoadException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
     }
+  }
+
+  @Override
+  public void unload(ServedVersion version, Duration grace) {
+    version.unload(grace);
   }
 
   static ZooModel<NDList, NDList> loadModel(

@@ -122,7 +122,7 @@ class ReloadIT {
     ModelStatus s = reload("iris");
     assertThat(version(s, "1").getState()).isEqualTo(ModelState.MODEL_STATE_READY);
     assertThat(version(s, "1").getMessage())
-        .contains("reload failed, still serving the earlier load");
+        .startsWith("kept serving the earlier load: iris/1/model.onnx");
     assertThat(predictVersion("1")).isEqualTo("1");
   }
 
