@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Results do not depend on batch mates (docs/contract.md). The "-batched" models wait up to a minute for
- * a batch of exactly N rows, so N concurrent requests are certain to run as one batch.
+ * Results do not depend on batch mates (docs/contract.md). The "-batched" models wait up to a
+ * minute for a batch of exactly N rows, so N concurrent requests are certain to run as one batch.
  */
 class BatchMatesIT {
   static ServerFixture fx;

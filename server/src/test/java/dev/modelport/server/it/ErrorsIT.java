@@ -24,7 +24,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Each row of docs/contract.md's error table, over a real port; the server keeps serving after each. */
+/**
+ * Each row of docs/contract.md's error table, over a real port; the server keeps serving after
+ * each.
+ */
 class ErrorsIT {
   static ServerFixture fx;
 
