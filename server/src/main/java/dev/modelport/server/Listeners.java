@@ -43,7 +43,9 @@ public final class Listeners {
   }
 
   private static NettyServerBuilder configure(NettyServerBuilder b, ServerOptions o) {
-    b.maxInboundMessageSize(o.maxMessageBytes());
+    b.maxInboundMessageSize(o.maxMessageBytes())
+        .maxConcurrentCallsPerConnection(o.maxCallsPerConnection())
+        .flowControlWindow(ServerOptions.FLOW_CONTROL_WINDOW_BYTES);
     if (!o.keepalive().isZero()) {
       b.keepAliveTime(o.keepalive().toSeconds(), TimeUnit.SECONDS)
           .keepAliveTimeout(20, TimeUnit.SECONDS);

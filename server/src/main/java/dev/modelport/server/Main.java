@@ -1,5 +1,6 @@
 package dev.modelport.server;
 
+import dev.modelport.server.admission.Admission;
 import dev.modelport.server.metrics.MetricsHttpServer;
 import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
@@ -69,7 +70,8 @@ public final class Main {
             ModelStore.open(options.modelStore()),
             options.drainGrace(),
             interceptors,
-            DeviceTopology::of);
+            DeviceTopology::of,
+            Admission.of(options.requestMemoryPercent(), options.maxMessageBytes()));
     ModelRegistry registry = server.registry();
     MetricsHttpServer metricsHttp = new MetricsHttpServer(options.metricsPort(), server.metrics());
     log.info("Prometheus metrics on port {} at /metrics", metricsHttp.port());

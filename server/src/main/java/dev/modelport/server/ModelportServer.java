@@ -1,6 +1,8 @@
 package dev.modelport.server;
 
 import com.google.common.util.concurrent.MoreExecutors;
+import dev.modelport.server.admission.Admission;
+import dev.modelport.server.grpc.AdmissionParsing;
 import dev.modelport.server.grpc.HealthReporter;
 import dev.modelport.server.grpc.InferenceServiceImpl;
 import dev.modelport.server.grpc.ModelServiceImpl;
@@ -21,6 +23,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
@@ -66,10 +69,28 @@ public final class ModelportServer {
       Duration drainGrace,
       List<ServerInterceptor> interceptors,
       Function<String, DeviceTopology> topologies) {
+    return create(
+        builders,
+        store,
+        drainGrace,
+        interceptors,
+        topologies,
+        Admission.of(
+            ServerOptions.DEFAULT_REQUEST_MEMORY_PERCENT, ServerOptions.DEFAULT_MAX_MESSAGE_BYTES));
+  }
+
+  /** As above, with {@code admission} bounding the memory that requests in flight may hold. */
+  public static ModelportServer create(
+      List<ServerBuilder<?>> builders,
+      ModelStore store,
+      Duration drainGrace,
+      List<ServerInterceptor> interceptors,
+      Function<String, DeviceTopology> topologies,
+      Admission admission) {
     ServerMetrics metrics = new ServerMetrics();
     VersionLoader loader = new VersionLoader(topologies, metrics::batchObserver);
     ModelRegistry registry = new ModelRegistry(store, loader, drainGrace);
-    return new ModelportServer(builders, registry, drainGrace, metrics, interceptors);
+    return new ModelportServer(builders, registry, drainGrace, metrics, interceptors, admission);
   }
 
   @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl and IDEs still ask for it
@@ -78,12 +99,14 @@ public final class ModelportServer {
       ModelRegistry registry,
       Duration drainGrace,
       ServerMetrics metrics,
-      List<ServerInterceptor> interceptors) {
+      List<ServerInterceptor> interceptors,
+      Admission admission) {
     this.registry = registry;
     this.metrics = metrics;
     this.drainGrace = drainGrace;
     this.health = new HealthReporter(registry);
     metrics.knownModels(registry::isKnown);
+    metrics.admission(admission);
     registry.addListener(metricsListener(metrics));
     registry.addListener(e -> health.update());
     List<BindableService> services =
@@ -96,8 +119,17 @@ public final class ModelportServer {
     for (ServerBuilder<?> builder : builders) {
       builder.callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
       for (BindableService s : services) {
-        builder.addService(
-            ServerInterceptors.intercept(StrictRequestParsing.wrap(s.bindService()), interceptors));
+        ServerServiceDefinition def = StrictRequestParsing.wrap(s.bindService());
+        boolean inference = s instanceof InferenceServiceImpl;
+        if (inference) {
+          def = AdmissionParsing.wrap(def, admission.heap());
+        }
+        def = ServerInterceptors.intercept(def, interceptors);
+        if (inference) {
+          // outermost: it sees each message first, and gates reading before any other interceptor
+          def = AdmissionParsing.gateUnaryCalls(def, admission.receiving());
+        }
+        builder.addService(def);
       }
       servers.add(builder.build());
     }

@@ -29,6 +29,11 @@ import java.util.Map;
  * @param permitKeepalive how often clients may ping
  * @param maxConnectionAge connections are closed gracefully after this long (0 = never), so clients
  *     behind L4 balancers spread over new replicas
+ * @param checkStore load every model, print their states and exit
+ * @param requestMemoryPercent the share of the max heap that requests in flight may hold (0 = no
+ *     limit); requests beyond it get RESOURCE_EXHAUSTED before they are decoded
+ * @param maxCallsPerConnection concurrent calls one HTTP/2 connection may have open; more wait in
+ *     the client (HTTP/2 MAX_CONCURRENT_STREAMS)
  */
 public record ServerOptions(
     int port,
@@ -45,10 +50,24 @@ public record ServerOptions(
     Duration keepalive,
     Duration permitKeepalive,
     Duration maxConnectionAge,
-    boolean checkStore) {
+    boolean checkStore,
+    int requestMemoryPercent,
+    int maxCallsPerConnection) {
 
   /** Large enough for a max_batch_size batch of the default models with room to spare. */
-  static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
+
+  /** See docs/operations.md, "Memory", for how this was chosen. */
+  public static final int DEFAULT_REQUEST_MEMORY_PERCENT = 40;
+
+  static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 256;
+
+  /**
+   * The HTTP/2 flow-control window per stream, fixed (gRPC's default grows it with the measured
+   * bandwidth-delay product): a client may push this much of a request ahead of the server reading
+   * it, the rest waits in the client's buffers.
+   */
+  static final int FLOW_CONTROL_WINDOW_BYTES = 1 << 20;
 
   static final String USAGE =
       """
@@ -67,6 +86,9 @@ public record ServerOptions(
         --keepalive-seconds N      ping idle connections every N s (default 60; 0 = gRPC default)
         --permit-keepalive-seconds N  clients may ping every N s (default 10)
         --max-connection-age-seconds N  close connections gracefully after N s (default 0 = never)
+        --request-memory-percent N share of the max heap requests in flight may hold (default 40;
+                                   0 = no limit); beyond it: RESOURCE_EXHAUSTED before decoding
+        --max-calls-per-connection N  concurrent calls per HTTP/2 connection (default 256)
         --check-store              load every model, print their states, exit 0 if all are READY
       """;
 
@@ -87,7 +109,9 @@ public record ServerOptions(
             "uds",
             "keepalive-seconds",
             "permit-keepalive-seconds",
-            "max-connection-age-seconds")) {
+            "max-connection-age-seconds",
+            "request-memory-percent",
+            "max-calls-per-connection")) {
       FLAGS.put(f, true);
     }
     FLAGS.put("uds-only", false);
@@ -171,7 +195,15 @@ public record ServerOptions(
         Duration.ofSeconds(number(v, "keepalive-seconds", 60, 0, 86400)),
         Duration.ofSeconds(number(v, "permit-keepalive-seconds", 10, 0, 86400)),
         Duration.ofSeconds(number(v, "max-connection-age-seconds", 0, 0, 30L * 86400)),
-        Boolean.parseBoolean(v.getOrDefault("check-store", "false")));
+        Boolean.parseBoolean(v.getOrDefault("check-store", "false")),
+        (int) number(v, "request-memory-percent", DEFAULT_REQUEST_MEMORY_PERCENT, 0, 90),
+        (int)
+            number(
+                v,
+                "max-calls-per-connection",
+                DEFAULT_MAX_CALLS_PER_CONNECTION,
+                1,
+                Integer.MAX_VALUE));
   }
 
   private static Path file(Map<String, String> v, String flag) throws UsageException {

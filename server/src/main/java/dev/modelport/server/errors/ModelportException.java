@@ -39,4 +39,8 @@ public final class ModelportException extends RuntimeException {
   public static ModelportException unavailable(String message) {
     return new ModelportException(ErrorCode.UNAVAILABLE, message);
   }
+
+  public static ModelportException resourceExhausted(String message) {
+    return new ModelportException(ErrorCode.RESOURCE_EXHAUSTED, message);
+  }
 }

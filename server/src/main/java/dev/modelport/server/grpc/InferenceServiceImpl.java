@@ -1,5 +1,6 @@
 package dev.modelport.server.grpc;
 
+import dev.modelport.server.admission.Permit;
 import dev.modelport.server.errors.StatusMapping;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.registry.ModelRegistry;
@@ -65,16 +66,30 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
     return new StreamObserver<>() {
       @Override
       public void onNext(PredictRequest request) {
+        // Runs inside the message's delivery, on the thread that decoded it: the item's memory
+        // charge is handed over here and returned once the item is answered, whatever the answer.
+        Permit permit = AdmissionParsing.takePermit();
         long start = System.nanoTime();
         responder.accepted();
         CompletableFuture<PredictResponse> result;
         try {
           result = dispatcher.dispatch(request);
         } catch (Throwable t) {
-          answer(request, null, t, start);
+          try {
+            answer(request, null, t, start);
+          } finally {
+            permit.close();
+          }
           return;
         }
-        result.whenComplete((response, error) -> answer(request, response, error, start));
+        result.whenComplete(
+            (response, error) -> {
+              try {
+                answer(request, response, error, start);
+              } finally {
+                permit.close();
+              }
+            });
       }
 
       private void answer(

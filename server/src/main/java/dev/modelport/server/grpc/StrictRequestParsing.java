@@ -27,6 +27,9 @@ public final class StrictRequestParsing {
   /** The highest field number protobuf allows; no modelport message uses it. */
   static final int PARSE_ERROR_FIELD = 536_870_911;
 
+  /** Marks a request refused before decoding because the memory budget is spent. */
+  static final int REFUSED_FIELD = 536_870_910;
+
   private StrictRequestParsing() {}
 
   /** {@code def} with every method's request marshaller made strict (see the class comment). */
@@ -46,12 +49,38 @@ public final class StrictRequestParsing {
     return b.build();
   }
 
-  /** Throws INVALID_ARGUMENT when {@code request} stands for bytes that did not parse. */
+  /**
+   * Throws INVALID_ARGUMENT when {@code request} stands for bytes that did not parse, and
+   * RESOURCE_EXHAUSTED when it stands for a request refused by the memory budget.
+   */
   static void check(Message request) {
-    UnknownFieldSet.Field f = request.getUnknownFields().getField(PARSE_ERROR_FIELD);
+    UnknownFieldSet unknown = request.getUnknownFields();
+    if (unknown.asMap().isEmpty()) {
+      return; // the common case, without a map lookup per field
+    }
+    UnknownFieldSet.Field f = unknown.getField(PARSE_ERROR_FIELD);
     if (!f.getLengthDelimitedList().isEmpty()) {
       throw ModelportException.invalid(f.getLengthDelimitedList().get(0).toStringUtf8());
     }
+    UnknownFieldSet.Field refused = unknown.getField(REFUSED_FIELD);
+    if (!refused.getLengthDelimitedList().isEmpty()) {
+      throw ModelportException.resourceExhausted(
+          refused.getLengthDelimitedList().get(0).toStringUtf8());
+    }
+  }
+
+  /** {@code empty} carrying {@code text} in the reserved unknown field {@code field}. */
+  @SuppressWarnings("unchecked")
+  static <T> T marked(T empty, int field, String text) {
+    UnknownFieldSet marker =
+        UnknownFieldSet.newBuilder()
+            .addField(
+                field,
+                UnknownFieldSet.Field.newBuilder()
+                    .addLengthDelimited(ByteString.copyFrom(text, StandardCharsets.UTF_8))
+                    .build())
+            .build();
+    return (T) ((Message) empty).toBuilder().setUnknownFields(marker).build();
   }
 
   private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> wrapMethod(
@@ -86,21 +115,13 @@ public final class StrictRequestParsing {
       try {
         return delegate.parse(stream);
       } catch (StatusRuntimeException e) {
-        if (!(empty instanceof Message message)) {
+        if (!(empty instanceof Message)) {
           throw e;
         }
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         String error =
             "the request to " + method + " is not a valid protobuf message: " + cause.getMessage();
-        UnknownFieldSet marker =
-            UnknownFieldSet.newBuilder()
-                .addField(
-                    PARSE_ERROR_FIELD,
-                    UnknownFieldSet.Field.newBuilder()
-                        .addLengthDelimited(ByteString.copyFrom(error, StandardCharsets.UTF_8))
-                        .build())
-                .build();
-        return (T) message.toBuilder().setUnknownFields(marker).build();
+        return marked(empty, PARSE_ERROR_FIELD, error);
       }
     }
   }

@@ -5,6 +5,7 @@ import dev.modelport.server.batching.BatchObserver;
 import dev.modelport.server.runtime.ServedVersion;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -94,6 +95,34 @@ public final class ServerMetrics {
   /** The Prometheus text exposition. */
   public String scrape() {
     return registry.scrape();
+  }
+
+  /** The memory budget's use, capacity and refusals; the receive slots' use and queue. */
+  public void admission(dev.modelport.server.admission.Admission admission) {
+    dev.modelport.server.admission.MemoryBudget budget = admission.heap();
+    dev.modelport.server.admission.ReceiveSlots slots = admission.receiving();
+    Gauge.builder("modelport.receive.slots.in.use", slots, s -> s.inUse())
+        .description("Unary calls reading their request message now")
+        .register(registry);
+    Gauge.builder("modelport.receive.slots.waiting", slots, s -> s.waiting())
+        .description("Unary calls whose bytes wait in the client for a receive slot")
+        .register(registry);
+    Gauge.builder("modelport.receive.slots.capacity", slots, s -> s.capacity())
+        .description("Receive slots: half the direct memory limit / --max-message-bytes")
+        .register(registry);
+    Gauge.builder("modelport.request.memory.in.use", budget, b -> b.inUse())
+        .baseUnit("bytes")
+        .description("Heap charged to requests in flight (estimated before decoding)")
+        .register(registry);
+    if (budget.isLimited()) {
+      Gauge.builder("modelport.request.memory.capacity", budget, b -> b.capacity())
+          .baseUnit("bytes")
+          .description("The in-flight request memory budget (--request-memory-percent of the heap)")
+          .register(registry);
+    }
+    FunctionCounter.builder("modelport.request.memory.refusals", budget, b -> b.refusals())
+        .description("Requests refused with RESOURCE_EXHAUSTED because the budget was spent")
+        .register(registry);
   }
 
   /** Which model names are configured (others are counted as {@code _unknown}). */

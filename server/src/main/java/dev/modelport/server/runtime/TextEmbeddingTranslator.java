@@ -27,6 +27,14 @@ import java.util.Set;
  * through a transformer that returns per-token states, mean-pooled over the attention mask (so
  * padding never leaks into a text's embedding, whatever its batch mates) and L2-normalised unless
  * the request says {@code normalize: "false"}.
+ *
+ * <p>Each text is cut to {@code max_text_bytes} UTF-8 bytes (at a character boundary) before the
+ * tokenizer sees it. The model reads at most {@code max_length} tokens, so the tail would be
+ * truncated anyway; tokenizing it first cost seconds of CPU and tens of MB of heap per megabyte of
+ * text. The default, {@value #DEFAULT_BYTES_PER_TOKEN} bytes per token of {@code max_length} (16
+ * KiB for MiniLM's 256), is ten times what English text needs per WordPiece token, so the cut
+ * changes an embedding only for texts whose first {@code max_length} tokens span more than that
+ * (e.g. long runs of whitespace, which make no tokens).
  */
 final class TextEmbeddingTranslator implements BatchTranslator {
   static final String INPUT = "text";
@@ -35,10 +43,14 @@ final class TextEmbeddingTranslator implements BatchTranslator {
   private static final String MASK = "mask";
   private static final String LENGTH = "length";
 
+  /** Default {@code max_text_bytes} per token of {@code max_length}. */
+  static final int DEFAULT_BYTES_PER_TOKEN = 64;
+
   private final HuggingFaceTokenizer tokenizer;
   private final List<String> modelInputs;
   private final boolean nameInputs;
   private final Signature signature;
+  private final int maxTextBytes;
 
   /**
    * @param modelInputs the model's input names, in order: a subset of input_ids, attention_mask,
@@ -50,7 +62,8 @@ final class TextEmbeddingTranslator implements BatchTranslator {
       List<String> modelInputs,
       boolean nameInputs,
       int maxBatchSize,
-      long dim) {
+      long dim,
+      int maxTextBytes) {
     for (String n : modelInputs) {
       if (!Set.of("input_ids", "attention_mask", "token_type_ids").contains(n)) {
         throw new IllegalArgumentException(
@@ -60,6 +73,7 @@ final class TextEmbeddingTranslator implements BatchTranslator {
       }
     }
     this.tokenizer = tokenizer;
+    this.maxTextBytes = maxTextBytes;
     this.modelInputs = List.copyOf(modelInputs);
     this.nameInputs = nameInputs;
     this.signature =
@@ -105,12 +119,24 @@ final class TextEmbeddingTranslator implements BatchTranslator {
     return new ValidatedRequest(List.of(text), 1, List.of(OUTPUT), false, Map.of());
   }
 
+  /** The text of {@code utf8}, cut to at most {@code maxBytes} bytes at a character boundary. */
+  static String cut(ByteString utf8, int maxBytes) {
+    if (utf8.size() <= maxBytes) {
+      return utf8.toStringUtf8();
+    }
+    int end = maxBytes;
+    while (end > 0 && (utf8.byteAt(end) & 0xC0) == 0x80) {
+      end--; // byteAt(end) continues a character that starts before it: cut before that start
+    }
+    return utf8.substring(0, end).toStringUtf8();
+  }
+
   @Override
   public NDList toModelInput(
       NDManager manager, List<InferenceRequest> batch, Map<String, Object> scratch) {
     List<String> texts = new ArrayList<>();
     for (InferenceRequest r : batch) {
-      r.request().inputs().get(0).elements().forEach(e -> texts.add(e.toStringUtf8()));
+      r.request().inputs().get(0).elements().forEach(e -> texts.add(cut(e, maxTextBytes)));
     }
     Encoding[] enc = tokenizer.batchEncode(texts);
     int n = enc.length;

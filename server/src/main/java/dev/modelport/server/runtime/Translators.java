@@ -19,7 +19,8 @@ import java.util.Set;
 final class Translators {
   static final String TENSOR = "tensor";
   static final String TEXT_EMBEDDING = "text_embedding";
-  private static final Set<String> TEXT_OPTIONS = Set.of("max_length", "tokenizer");
+  private static final Set<String> TEXT_OPTIONS =
+      Set.of("max_length", "max_text_bytes", "tokenizer");
 
   private Translators() {}
 
@@ -105,6 +106,11 @@ final class Translators {
           "translator.options[\"max_length\"]: \"" + maxLength + "\"; expected an integer >= 2");
     }
     tok.put("maxLength", maxLength);
+    int maxTextBytes =
+        positiveInt(
+            options,
+            "max_text_bytes",
+            Integer.parseInt(maxLength) * TextEmbeddingTranslator.DEFAULT_BYTES_PER_TOKEN);
     tok.put("truncation", "true");
     tok.put("padding", "true"); // to the longest text of the batch, masked out in pooling
     HuggingFaceTokenizer tokenizer;
@@ -121,10 +127,29 @@ final class Translators {
             ? config.getOutput(0).getShape(0)
             : -1;
     try {
-      return new TextEmbeddingTranslator(tokenizer, inputs, ort, config.getMaxBatchSize(), dim);
+      return new TextEmbeddingTranslator(
+          tokenizer, inputs, ort, config.getMaxBatchSize(), dim, maxTextBytes);
     } catch (IllegalArgumentException e) {
       tokenizer.close();
       throw e;
     }
+  }
+
+  private static int positiveInt(Map<String, String> options, String key, int byDefault)
+      throws LoadException {
+    String value = options.get(key);
+    if (value == null) {
+      return byDefault;
+    }
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new LoadException(
+        "translator.options[\"" + key + "\"]: \"" + value + "\"; expected an integer >= 1");
   }
 }

@@ -1,0 +1,132 @@
+package dev.modelport.server.grpc;
+
+import dev.modelport.server.runtime.BatchTranslator;
+import dev.modelport.server.runtime.InferenceRequest;
+import dev.modelport.server.runtime.LoadException;
+import dev.modelport.server.runtime.Loader;
+import dev.modelport.server.runtime.ServedVersion;
+import dev.modelport.server.tensor.HostTensor;
+import dev.modelport.server.tensor.Signature;
+import dev.modelport.server.tensor.ValidatedRequest;
+import dev.modelport.store.VersionEntry;
+import dev.modelport.v1.ModelConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * A {@link Loader} whose versions queue every submitted request for the test to answer, fail or
+ * leave pending: the gRPC services run for real in process, with no engine behind them.
+ */
+final class FakeModels implements Loader {
+  final LinkedBlockingQueue<InferenceRequest> submitted = new LinkedBlockingQueue<>();
+
+  /** A store at {@code dir} with model {@code m}: x FLOAT32 [4] in, y FLOAT32 [1] out. */
+  static void store(Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("m/1"));
+    Files.writeString(dir.resolve("m/1/model.onnx"), "fake");
+    Files.writeString(
+        dir.resolve("m/config.pbtxt"),
+        """
+        max_batch_size: 8
+        input  { name: "x" dtype: DATA_TYPE_FLOAT32 shape: [4] }
+        output { name: "y" dtype: DATA_TYPE_FLOAT32 shape: [1] }
+        """);
+  }
+
+  /** Answers {@code r} with one y per row (its row count, as a float). */
+  static void answer(InferenceRequest r) {
+    int rows = r.rows();
+    java.nio.ByteBuffer y =
+        java.nio.ByteBuffer.allocate(4 * rows).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < rows; i++) {
+      y.putFloat(rows);
+    }
+    y.flip();
+    r.result()
+        .complete(
+            List.of(
+                HostTensor.numeric(
+                    "y", dev.modelport.v1.DataType.DATA_TYPE_FLOAT32, new long[] {rows, 1}, y)));
+  }
+
+  @Override
+  public ServedVersion load(String modelName, ModelConfig config, VersionEntry entry)
+      throws LoadException {
+    return new Version(modelName, config, entry, submitted);
+  }
+
+  @Override
+  public void unload(ServedVersion version, Duration grace) {}
+
+  private record Version(
+      String modelName,
+      ModelConfig config,
+      VersionEntry entry,
+      LinkedBlockingQueue<InferenceRequest> submitted)
+      implements ServedVersion, BatchTranslator {
+    @Override
+    public long version() {
+      return entry.version();
+    }
+
+    @Override
+    public String engine() {
+      return entry.engine();
+    }
+
+    @Override
+    public Signature signature() {
+      return new Signature(config.getInputList(), config.getOutputList(), config.getMaxBatchSize());
+    }
+
+    @Override
+    public BatchTranslator translator() {
+      return this;
+    }
+
+    @Override
+    public List<String> deviceNames() {
+      return List.of("cpu()");
+    }
+
+    @Override
+    public int queued() {
+      return submitted.size();
+    }
+
+    @Override
+    public boolean trySubmit(InferenceRequest request) {
+      submitted.add(request);
+      return true;
+    }
+
+    @Override
+    public void unload(Duration grace) {}
+
+    @Override
+    public void checkParameters(Map<String, String> parameters) {}
+
+    @Override
+    public ValidatedRequest warmupRequest() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public ai.djl.ndarray.NDList toModelInput(
+        ai.djl.ndarray.NDManager manager,
+        List<InferenceRequest> batch,
+        Map<String, Object> scratch) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public List<List<HostTensor>> fromModelOutput(
+        ai.djl.ndarray.NDList output, List<InferenceRequest> batch, Map<String, Object> scratch) {
+      throw new UnsupportedOperationException();
+    }
+  }
+}
