@@ -33,7 +33,7 @@ COPY --from=build /src/server/target/lib /opt/modelport/lib
 COPY --from=build /src/model-store/models /opt/modelport/models
 COPY --from=build --chown=10001 /opt/djl /opt/djl
 ENV DJL_CACHE_DIR=/opt/djl \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=384m -XX:+ExitOnOutOfMemoryError"
 USER 10001
 WORKDIR /opt/modelport
 EXPOSE 8500 9500
