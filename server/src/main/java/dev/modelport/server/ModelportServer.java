@@ -156,7 +156,11 @@ public final class ModelportServer {
     return e -> {
       switch (e.state()) {
         case READY -> metrics.versionLoaded(e.instance());
-        case UNLOADED -> metrics.versionUnloaded(e.instance());
+        case UNLOADED -> {
+          if (e.instance() != null) {
+            metrics.versionUnloaded(e.instance());
+          }
+        }
         case FAILED -> metrics.loadFailed(e.model());
         default -> {}
       }

@@ -47,9 +47,10 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
             record(request, "", s, start);
             out.onError(s.asRuntimeException());
           } else {
+            // Recorded before answering, so a scrape after the answer always counts it.
+            record(request, response.getModelVersion(), Status.OK, start);
             out.onNext(response);
             out.onCompleted();
-            record(request, response.getModelVersion(), Status.OK, start);
           }
         });
   }
@@ -95,12 +96,12 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
       private void answer(
           PredictRequest request, PredictResponse response, Throwable error, long start) {
         if (error == null) {
-          responder.answer(response);
           record(request, response.getModelVersion(), Status.OK, start);
+          responder.answer(response);
         } else {
           PredictResponse failed = failed(request, error);
-          responder.answer(failed);
           record(request, "", Status.fromCodeValue(failed.getError().getCode()), start);
+          responder.answer(failed);
         }
       }
 

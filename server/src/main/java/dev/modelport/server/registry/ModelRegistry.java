@@ -126,6 +126,7 @@ public final class ModelRegistry implements AutoCloseable {
           entry.removed = true;
           models.remove(name, entry);
           reconciler.removeAll(entry);
+          entry.post(entry.event(VersionEvent.WHOLE_MODEL, VersionState.UNLOADED, null, "removed"));
         } else {
           reconciler.apply(entry, read.get());
         }

@@ -68,8 +68,10 @@ final class Reconciler {
       }
       return;
     }
+    Set<Long> folderGone = new HashSet<>();
     for (VersionRecord r : List.copyOf(m.records())) {
       if (r.state() == VersionState.READY && !present.contains(r.version())) {
+        folderGone.add(r.version());
         retire(m, r); // its folder left the store: unload as asked, wanted or not
       }
     }
@@ -77,7 +79,10 @@ final class Reconciler {
     List<VersionEntry> entries = def.versions();
     for (int i = entries.size() - 1; i >= 0; i--) { // newest first: the default comes up first
       wanted.add(entries.get(i).version());
-      bringUp(m, def.config(), entries.get(i));
+      if (!folderGone.contains(entries.get(i).version())) {
+        // (a version whose folder just went is unloading; the next reload reports it missing)
+        bringUp(m, def.config(), entries.get(i));
+      }
     }
     List<Long> notReady = new ArrayList<>();
     for (VersionEntry w : def.versions()) {
@@ -119,9 +124,6 @@ final class Reconciler {
   private void bringUp(ModelEntry m, ModelConfig config, VersionEntry w) {
     long v = w.version();
     VersionRecord current = m.record(v);
-    if (current != null && current.state() == VersionState.UNLOADING && w.problem() != null) {
-      return; // its folder was just removed: let it finish unloading before saying more
-    }
     if (current != null && current.state() == VersionState.READY) {
       ServedVersion serving = current.served();
       if (serving.entry().equals(w) && servingPart(serving.config()).equals(servingPart(config))) {

@@ -12,4 +12,7 @@ import dev.modelport.server.runtime.ServedVersion;
  * @param message why, for FAILED; empty otherwise
  */
 public record VersionEvent(
-    String model, long version, VersionState state, ServedVersion instance, String message) {}
+    String model, long version, VersionState state, ServedVersion instance, String message) {
+  /** The version number of events about a model as a whole (versions are positive). */
+  public static final long WHOLE_MODEL = 0;
+}

@@ -45,7 +45,7 @@ public final class RequestValidator {
     }
     if (!missing.isEmpty()) {
       throw invalid(
-          "missing input(s) " + quoted(missing) + "; expected " + quoted(sig.inputNames()));
+          "inputs: missing " + quoted(missing) + "; expected " + quoted(sig.inputNames()));
     }
     List<HostTensor> inputs = new ArrayList<>(sig.inputs().size());
     long rows = -1;

@@ -7,15 +7,55 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class StatusMappingTest {
+  /**
+   * The contract's error table (docs/contract.md, "Errors"), written out here rather than read from
+   * the mapping under test: a wrong entry in ErrorCode fails its row.
+   */
   @ParameterizedTest
-  @EnumSource(ErrorCode.class)
-  void everyDomainCode_mapsToItsGrpcCode_withTheMessage(ErrorCode code) {
+  @CsvSource({
+    "NOT_FOUND, NOT_FOUND",
+    "UNAVAILABLE, UNAVAILABLE",
+    "INVALID_ARGUMENT, INVALID_ARGUMENT",
+    "RESOURCE_EXHAUSTED, RESOURCE_EXHAUSTED",
+    "DEADLINE_EXCEEDED, DEADLINE_EXCEEDED",
+    "CANCELLED, CANCELLED",
+    "INTERNAL, INTERNAL"
+  })
+  void everyDomainCode_mapsToTheContractsGrpcCode_withTheMessage(
+      ErrorCode code, Status.Code expected) {
     Status s = StatusMapping.toStatus(new ModelportException(code, "input \"x\": bad"));
-    assertThat(s.getCode()).isEqualTo(code.grpcCode());
+    assertThat(s.getCode()).isEqualTo(expected);
     assertThat(s.getDescription()).isEqualTo("input \"x\": bad");
+  }
+
+  @Test
+  void theTableCoversEveryDomainCode() {
+    assertThat(ErrorCode.values()).hasSize(7);
+  }
+
+  @Test
+  void grpcStatuses_passThrough_cancellationIsCancelled_rejectionIsUnavailable() {
+    Status denied = Status.PERMISSION_DENIED.withDescription("admin only");
+    assertThat(StatusMapping.toStatus(denied.asRuntimeException())).isEqualTo(denied);
+    assertThat(StatusMapping.toStatus(denied.asException())).isEqualTo(denied);
+    assertThat(StatusMapping.toStatus(new java.util.concurrent.CancellationException()).getCode())
+        .isEqualTo(Status.Code.CANCELLED);
+    Status rejected = StatusMapping.toStatus(new java.util.concurrent.RejectedExecutionException());
+    assertThat(rejected.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(rejected.getDescription()).contains("shutting down");
+    assertThat(StatusMapping.toException(ModelportException.invalid("input \"x\": bad")))
+        .isInstanceOf(io.grpc.StatusRuntimeException.class)
+        .hasMessage("INVALID_ARGUMENT: input \"x\": bad");
+  }
+
+  @Test
+  void rpcStatus_withoutAMessage_hasAnEmptyOne() {
+    com.google.rpc.Status s = StatusMapping.toRpcStatus(Status.CANCELLED.asRuntimeException());
+    assertThat(s.getCode()).isEqualTo(Status.Code.CANCELLED.value());
+    assertThat(s.getMessage()).isEmpty();
   }
 
   @Test

@@ -56,6 +56,13 @@ final class FakeModels implements Loader {
   @Override
   public ServedVersion load(String modelName, ModelConfig config, VersionEntry entry)
       throws LoadException {
+    try {
+      if (Files.readString(entry.modelFile()).startsWith("broken")) {
+        throw new LoadException(modelName + "/" + entry.version() + ": broken on purpose");
+      }
+    } catch (java.io.IOException e) {
+      throw new LoadException(e.toString(), e);
+    }
     return new Version(modelName, config, entry, submitted);
   }
 

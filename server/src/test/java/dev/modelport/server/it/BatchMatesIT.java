@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Results do not depend on batch mates (docs/contract.md). The "-batched" models wait up to a
- * minute for a batch of exactly N rows, so N concurrent requests are certain to run as one batch.
+ * minute for a batch of exactly N rows, so N concurrent requests are certain to run as one batch;
+ * the server's own batch histogram then shows that they did (one batch of N rows). Seen failing
+ * with batching forced off (the batcher taking one request per batch): the histogram shows N
+ * batches of one row.
  */
 class BatchMatesIT {
   static ServerFixture fx;
@@ -85,6 +88,25 @@ class BatchMatesIT {
     return out;
   }
 
+  /** Waits (bounded) for the batch histogram of {@code model} to show {@code batches} batches. */
+  static void assertRanAsOneBatch(String model, int rows) {
+    String[] labels = {"model=\"" + model + "\"", "version=\"1\""};
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String body = fx.server.metrics().scrape();
+    // Recorded just after the batch's answers are sent: wait until the batch shows up.
+    while (MetricsIT.value(body, "modelport_batch_size_rows_sum", labels) < rows
+        && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      body = fx.server.metrics().scrape();
+    }
+    assertThat(MetricsIT.value(body, "modelport_batch_size_rows_count", labels))
+        .as(model + ": batches run")
+        .isEqualTo(1);
+    assertThat(MetricsIT.value(body, "modelport_batch_size_rows_sum", labels))
+        .as(model + ": rows in them")
+        .isEqualTo(rows);
+  }
+
   static void assertClose(float[] batched, float[] alone) {
     for (int i = 0; i < alone.length; i++) {
       assertThat(Math.abs(batched[i] - alone[i]))
@@ -100,6 +122,7 @@ class BatchMatesIT {
         reqs.add(Requests.iris(model + "-batched", row));
       }
       List<PredictResponse> batched = concurrently(reqs);
+      assertRanAsOneBatch(model + "-batched", CLASSIC_IRIS.length);
       for (int i = 0; i < CLASSIC_IRIS.length; i++) {
         float[] alone = rows(fx.inference().predict(Requests.iris(model, CLASSIC_IRIS[i])), 0)[0];
         assertClose(rows(batched.get(i), 0)[0], alone);
@@ -121,6 +144,7 @@ class BatchMatesIT {
       reqs.add(Requests.texts(t).toBuilder().setModelName("minilm-batched").build());
     }
     List<PredictResponse> batched = concurrently(reqs);
+    assertRanAsOneBatch("minilm-batched", texts.length);
     for (int i = 0; i < texts.length; i++) {
       float[] alone =
           rows(

@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * 32 callers while ReloadModel adds a version, loads a broken one, removes one and changes the
- * config, ten times over: no failed call, and every answer comes from a version that was READY.
+ * config, ten times over: no failed call, every answer comes from a version that was READY, each
+ * ReloadModel answer shows the states the store asks for, and callers are answered by the new
+ * version after it is added. Seen failing with ReloadModel doing nothing (the registry's reload
+ * returning at once): the first status check fails (no version 2), and without that check the wait
+ * for answers from version 2 does.
  */
 class ChangeUnderLoadIT {
   static TempStore store;
@@ -34,14 +38,41 @@ class ChangeUnderLoadIT {
     fx.close();
   }
 
-  static void reload() {
-    fx.models().reloadModel(ReloadModelRequest.newBuilder().setModelName("iris").build());
+  static dev.modelport.v1.ModelStatus reload() {
+    return fx.models()
+        .reloadModel(ReloadModelRequest.newBuilder().setModelName("iris").build())
+        .getModels(0);
+  }
+
+  static String states(dev.modelport.v1.ModelStatus s) {
+    StringBuilder b = new StringBuilder();
+    for (var v : s.getVersionsList()) {
+      if (v.getState() != dev.modelport.v1.ModelState.MODEL_STATE_UNLOADING) {
+        b.append(b.length() == 0 ? "" : " ")
+            .append(v.getVersion())
+            .append(':')
+            .append(v.getState().name().replace("MODEL_STATE_", ""));
+      }
+    }
+    return b.toString();
+  }
+
+  /** Waits (bounded) until the callers have had {@code more} answers from {@code version}. */
+  static void awaitAnswersFrom(
+      java.util.Map<String, AtomicInteger> byVersion, String version, int more) {
+    int start = byVersion.computeIfAbsent(version, k -> new AtomicInteger()).get();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (byVersion.get(version).get() < start + more) {
+      assertThat(System.nanoTime()).as("answers from version " + version).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
   }
 
   @Test
   void tenRoundsOfReloads_underLoad_failNoCall() throws Exception {
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicInteger ok = new AtomicInteger();
+    java.util.Map<String, AtomicInteger> byVersion = new java.util.concurrent.ConcurrentHashMap<>();
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     List<Thread> callers = new ArrayList<>();
     for (int c = 0; c < 32; c++) {
@@ -61,6 +92,7 @@ class ChangeUnderLoadIT {
                     if (!Set.of("1", "2").contains(v) || (pinned && !v.equals("1"))) {
                       failures.add("answered by version " + v);
                     }
+                    byVersion.computeIfAbsent(v, k -> new AtomicInteger()).incrementAndGet();
                     ok.incrementAndGet();
                   } catch (RuntimeException e) {
                     failures.add(e.toString());
@@ -73,19 +105,27 @@ class ChangeUnderLoadIT {
     try {
       for (int round = 0; round < 10; round++) {
         store.copyFile("iris/1/model.onnx", "iris/2/model.onnx");
-        reload(); // add version 2, which becomes the default
+        var added = reload(); // add version 2, which becomes the default
+        assertThat(added.getDefaultVersion()).isEqualTo("2");
+        assertThat(states(added)).isEqualTo("1:READY 2:READY");
+        awaitAnswersFrom(byVersion, "2", 50); // fails if ReloadModel did nothing
         store.write("iris/3/model.onnx", "broken");
-        reload(); // version 3 fails to load; 2 stays the default
+        var broken = reload(); // version 3 fails to load; 2 stays the default
+        assertThat(broken.getDefaultVersion()).isEqualTo("2");
+        assertThat(states(broken)).isEqualTo("1:READY 2:READY 3:FAILED");
         store.delete("iris/3");
         store.delete("iris/2");
-        reload(); // remove version 2 while callers are on it
+        var removed = reload(); // remove version 2 while callers are on it
+        assertThat(removed.getDefaultVersion()).isEqualTo("1");
+        assertThat(states(removed)).isEqualTo("1:READY");
+        int batch = round % 2 == 0 ? 32 : 64;
         store.write(
             "iris/config.pbtxt",
             TempStore.irisConfig("version_policy { all {} }\n")
-                .replace(
-                    "max_batch_size: 64",
-                    round % 2 == 0 ? "max_batch_size: 32" : "max_batch_size: 64"));
-        reload(); // config change: version 1 reloads and is swapped under the callers
+                .replace("max_batch_size: 64", "max_batch_size: " + batch));
+        var changed = reload(); // config change: version 1 reloads and is swapped under the callers
+        assertThat(changed.getMaxBatchSize()).isEqualTo(batch);
+        awaitAnswersFrom(byVersion, "1", 50);
       }
     } finally {
       running.set(false);
@@ -94,7 +134,10 @@ class ChangeUnderLoadIT {
       }
     }
     assertThat(failures).isEmpty();
-    assertThat(ok.get()).isGreaterThan(1000);
-    System.out.println("ChangeUnderLoadIT: " + ok.get() + " calls, 40 reloads, 0 failures");
+    System.out.println(
+        "ChangeUnderLoadIT: "
+            + ok.get()
+            + " calls, 40 reloads, 0 failures, by version "
+            + byVersion);
   }
 }

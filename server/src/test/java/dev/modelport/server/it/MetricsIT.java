@@ -43,8 +43,13 @@ class MetricsIT {
     return r.body();
   }
 
-  /** The value of the first sample whose line starts with {@code prefix} (name and labels). */
+  /**
+   * The sum of every sample of {@code name} whose labels include all of {@code labels}: a family
+   * with several series (e.g. heap pools: Eden reads 0 right after a collection) is summed, never
+   * read from its first line.
+   */
   static double value(String body, String name, String... labels) {
+    double sum = 0;
     for (String line : body.split("\n")) {
       if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
         continue;
@@ -56,10 +61,30 @@ class MetricsIT {
       if (all) {
         Matcher m = Pattern.compile("\\s(\\S+)$").matcher(line);
         assertThat(m.find()).isTrue();
-        return Double.parseDouble(m.group(1));
+        sum += Double.parseDouble(m.group(1));
       }
     }
-    return 0;
+    return sum;
+  }
+
+  /**
+   * Scrapes until the batch metrics (recorded by the worker just after it answered the batch's
+   * calls) have caught up with {@code batches} more batches of iris than {@code before}, within a
+   * bound. Request counters need no wait: they are recorded before the answer is sent.
+   */
+  static String scrapeAfterBatches(String before, int batches) throws Exception {
+    String[] iris = {"model=\"iris\"", "version=\"1\""};
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      String body = scrape();
+      double moved =
+          value(body, "modelport_compute_seconds_count", iris)
+              - value(before, "modelport_compute_seconds_count", iris);
+      if (moved >= batches || System.nanoTime() > deadline) {
+        return body;
+      }
+      Thread.onSpinWait();
+    }
   }
 
   @Test
@@ -73,7 +98,13 @@ class MetricsIT {
     } catch (RuntimeException expected) {
       // NOT_FOUND, counted under model="_unknown"
     }
-    String after = scrape();
+    // Request counters are read at once: a scrape right after the answer must already count it.
+    String answered = scrape();
+    assertThat(
+            value(answered, "modelport_requests_total", "code=\"OK\"", "model=\"iris\"")
+                - value(before, "modelport_requests_total", "code=\"OK\"", "model=\"iris\""))
+        .isEqualTo(2);
+    String after = scrapeAfterBatches(before, 2);
     String[] iris = {"model=\"iris\"", "version=\"1\""};
     assertThat(
             value(after, "modelport_requests_total", "code=\"OK\"", iris[0], iris[1])

@@ -183,12 +183,14 @@ class ReloadIT {
     try {
       for (int round = 0; round < 3; round++) {
         store.copyFile("iris/1/model.onnx", "iris/2/model.onnx");
-        reload("iris"); // add v2 (the new default)
+        assertThat(reload("iris").getDefaultVersion()).isEqualTo("2"); // add v2 (the new default)
         store.write("iris/3/model.onnx", "broken");
-        reload("iris"); // a broken v3 fails alone
+        ModelStatus broken = reload("iris"); // a broken v3 fails alone
+        assertThat(version(broken, "3").getState()).isEqualTo(ModelState.MODEL_STATE_FAILED);
+        assertThat(broken.getDefaultVersion()).isEqualTo("2");
         store.delete("iris/3");
         store.delete("iris/2");
-        reload("iris"); // remove v2 while callers are on it
+        assertThat(reload("iris").getDefaultVersion()).isEqualTo("1"); // remove v2 under callers
         store.write(
             "iris/config.pbtxt",
             TempStore.irisConfig("version_policy { all {} }\n")
@@ -202,6 +204,6 @@ class ReloadIT {
       }
     }
     assertThat(failures).isEmpty();
-    assertThat(ok.get()).isPositive();
+    assertThat(ok.get()).isPositive(); // the callers ran; what they saw is checked above
   }
 }

@@ -79,7 +79,7 @@ class RequestValidatorTest {
 
   @Test
   void missingExtraAndDuplicateInputs_areRejected() {
-    rejects(req(), IRIS).hasMessageContaining("missing input(s) [\"features\"]");
+    rejects(req(), IRIS).hasMessageContaining("inputs: missing [\"features\"]");
     rejects(req(floats("features", 1, 4), floats("extra", 1, 4)), IRIS)
         .hasMessageContaining("input \"extra\": not an input of this model; expected [features]");
     rejects(req(floats("features", 1, 4), floats("features", 1, 4)), IRIS)
