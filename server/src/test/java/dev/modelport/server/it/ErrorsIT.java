@@ -175,8 +175,15 @@ class ErrorsIT {
     PredictRequest blocker = Requests.texts(texts).toBuilder().setModelName("busy").build();
     PredictRequest late = Requests.texts("too late").toBuilder().setModelName("busy").build();
     var async = dev.modelport.v1.InferenceServiceGrpc.newFutureStub(fx.channel);
-    // Same channel, sent in order: the worker takes the blocker first, the late one queues.
     var busy = async.withDeadlineAfter(120, TimeUnit.SECONDS).predict(blocker);
+    // Only once the server holds the blocker (its memory is charged when it is decoded and queued)
+    // is the late one sent: it cannot overtake the blocker, and queues behind it.
+    long held = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (MetricsIT.value(fx.server.metrics().scrape(), "modelport_request_memory_in_use_bytes")
+        == 0) {
+      assertThat(System.nanoTime()).as("the server took the blocker").isLessThan(held);
+      Thread.onSpinWait();
+    }
     var dropped = async.withDeadlineAfter(50, TimeUnit.MILLISECONDS).predict(late);
     assertThatThrownBy(() -> dropped.get(60, TimeUnit.SECONDS))
         .hasCauseInstanceOf(StatusRuntimeException.class)
