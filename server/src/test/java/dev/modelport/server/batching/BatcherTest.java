@@ -81,28 +81,49 @@ class BatcherTest {
 
   @Test
   void withDelay_waitsUntilTargetRowsArrive() throws Exception {
-    // An hour of delay: the batch can only be released by reaching the target of 4 rows.
+    // An hour of delay: the batch can only be released by reaching the target of 4 rows. The
+    // worker must be seen waiting with 1 row and again with 3; without the delay it would return
+    // ["a"] at once (seen: the first wait for a parked worker fails).
     Batcher<FakeItem> b = new Batcher<>("m", policy(8, TimeUnit.HOURS.toNanos(1), 4, 100));
     b.offer(new FakeItem("a", 1));
-    CompletableFuture<List<FakeItem>> batch =
-        CompletableFuture.supplyAsync(
+    CompletableFuture<List<FakeItem>> batch = new CompletableFuture<>();
+    Thread worker =
+        new Thread(
             () -> {
               try {
-                return b.nextBatch();
-              } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
+                batch.complete(b.nextBatch());
+              } catch (Throwable e) {
+                batch.completeExceptionally(e);
               }
             });
+    worker.start();
+    awaitParked(worker, batch);
     b.offer(new FakeItem("b", 2));
+    awaitParked(worker, batch);
+    assertThat(batch).isNotDone();
     b.offer(new FakeItem("c", 1));
     assertThat(ids(batch.get(30, TimeUnit.SECONDS))).containsExactly("a", "b", "c");
   }
 
+  /** Waits (bounded) until {@code t} is parked in a timed wait, failing if the batch came first. */
+  private static void awaitParked(Thread t, CompletableFuture<?> batch) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (t.getState() != Thread.State.TIMED_WAITING) {
+      assertThat(batch).as("the worker returned instead of waiting").isNotDone();
+      assertThat(System.nanoTime()).as("the worker waits").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
   @Test
   void withDelay_runsWhatItHasWhenTheDelayRunsOut() throws Exception {
-    Batcher<FakeItem> b = new Batcher<>("m", policy(8, TimeUnit.MILLISECONDS.toNanos(2), 4, 100));
+    long delay = TimeUnit.MILLISECONDS.toNanos(20);
+    Batcher<FakeItem> b = new Batcher<>("m", policy(8, delay, 4, 100));
+    long start = System.nanoTime();
     b.offer(new FakeItem("a", 1));
     assertThat(ids(b.nextBatch())).containsExactly("a");
+    // A lower bound, not a speed target: the request must have been held for the delay.
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(delay);
   }
 
   @Test
