@@ -187,6 +187,13 @@ public final class ModelportServer {
     return servers.stream().mapToInt(Server::getPort).filter(p -> p > 0).findFirst().orElse(-1);
   }
 
+  /** Every address the listeners are bound to (TCP sockets and Unix domain sockets). */
+  public List<java.net.SocketAddress> listenAddresses() {
+    List<java.net.SocketAddress> out = new ArrayList<>();
+    servers.forEach(s -> out.addAll(s.getListenSockets()));
+    return out;
+  }
+
   public ModelRegistry registry() {
     return registry;
   }
