@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #failing} is set, or block a load of one version until the test releases it (TF Serving's
  * {@code FakeLoader} and {@code test_util/mock_loader} play this part for its manager).
  */
-final class FakeLoader implements Loader {
+class FakeLoader implements Loader {
   volatile boolean failing;
   final List<String> loads = new CopyOnWriteArrayList<>();
   final List<Instance> unloaded = new CopyOnWriteArrayList<>();
