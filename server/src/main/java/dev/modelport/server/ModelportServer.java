@@ -3,6 +3,7 @@ package dev.modelport.server;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.grpc.AdmissionParsing;
+import dev.modelport.server.grpc.CallsInFlight;
 import dev.modelport.server.grpc.HealthReporter;
 import dev.modelport.server.grpc.InferenceServiceImpl;
 import dev.modelport.server.grpc.ModelServiceImpl;
@@ -51,6 +52,7 @@ public final class ModelportServer {
   private final HealthReporter health;
   private final Duration drainGrace;
   private final Object stopLock = new Object();
+  private final CallsInFlight calls = new CallsInFlight();
   private boolean stopped;
 
   /** A server on {@code builder} for the models in {@code store}, on the devices DJL sees. */
@@ -121,6 +123,9 @@ public final class ModelportServer {
       for (BindableService s : services) {
         ServerServiceDefinition def = StrictRequestParsing.wrap(s.bindService());
         boolean inference = s instanceof InferenceServiceImpl;
+        if (inference || s instanceof ModelServiceImpl) {
+          def = ServerInterceptors.intercept(def, calls);
+        }
         if (inference) {
           def = AdmissionParsing.wrap(def, admission.heap());
         }
@@ -219,6 +224,11 @@ public final class ModelportServer {
     servers.forEach(Server::shutdown);
     long deadline = System.nanoTime() + drainGrace.toNanos();
     try {
+      // Inference and model calls finish first; then whatever is left (health watches and
+      // reflection sessions, which never end by themselves) is cut rather than waited for.
+      if (calls.awaitNone(drainGrace.toNanos())) {
+        servers.forEach(Server::shutdownNow);
+      }
       for (Server s : servers) {
         long left = deadline - System.nanoTime();
         if (!s.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
