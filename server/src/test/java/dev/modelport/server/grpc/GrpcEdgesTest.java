@@ -1,0 +1,255 @@
+package dev.modelport.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelport.server.ModelportServer;
+import dev.modelport.server.admission.Admission;
+import dev.modelport.server.admission.MemoryBudget;
+import dev.modelport.server.admission.ReceiveSlots;
+import dev.modelport.server.metrics.ServerMetrics;
+import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.runtime.InferenceRequest;
+import dev.modelport.store.ModelStore;
+import dev.modelport.v1.InferenceServiceGrpc;
+import dev.modelport.v1.ModelServiceGrpc;
+import dev.modelport.v1.PredictRequest;
+import dev.modelport.v1.PredictResponse;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Receive slots, strict parsing, deadlines and metrics through the real services in process. Each
+ * test names what it would catch: a slot never given back (the server stops reading), a waiting
+ * call that leaves its place taken, a deadline not carried to the queue, a request not counted.
+ */
+class GrpcEdgesTest {
+  @TempDir Path dir;
+  final FakeModels models = new FakeModels();
+  ModelportServer server;
+  ManagedChannel channel;
+  ReceiveSlots slots;
+
+  void start(int receiveSlots) throws Exception {
+    FakeModels.store(dir);
+    slots = new ReceiveSlots(receiveSlots);
+    String name = InProcessServerBuilder.generateName();
+    server =
+        new ModelportServer(
+                List.of(InProcessServerBuilder.forName(name)),
+                new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1)),
+                Duration.ofSeconds(1),
+                new ServerMetrics(),
+                List.of(),
+                new Admission(new MemoryBudget(1 << 30), slots))
+            .start();
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  @AfterEach
+  void stop() {
+    if (channel != null) {
+      channel.shutdownNow();
+      server.stop();
+    }
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void oneReceiveSlot_servesManyCallsInTurn_andEndsFree() throws Exception {
+    start(1);
+    List<com.google.common.util.concurrent.ListenableFuture<PredictResponse>> calls =
+        new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      calls.add(InferenceServiceGrpc.newFutureStub(channel).predict(AdmissionTest.request(1)));
+    }
+    for (int i = 0; i < 20; i++) {
+      FakeModels.answer(models.submitted.poll(10, TimeUnit.SECONDS));
+    }
+    for (var c : calls) {
+      assertThat(c.get(10, TimeUnit.SECONDS).getOutputsCount()).isEqualTo(1);
+    }
+    await("the slot is free", () -> slots.inUse() == 0);
+    assertThat(slots.waiting()).isZero();
+  }
+
+  /** Starts a Predict call that asks for its answer but never sends its message. */
+  private ClientCall<PredictRequest, PredictResponse> silentCall() {
+    ClientCall<PredictRequest, PredictResponse> call =
+        channel.newCall(InferenceServiceGrpc.getPredictMethod(), CallOptions.DEFAULT);
+    call.start(new ClientCall.Listener<>() {}, new Metadata());
+    call.request(1);
+    return call;
+  }
+
+  @Test
+  void aCallHoldingTheOnlySlot_blocksOthers_untilItIsCancelled() throws Exception {
+    start(1);
+    ClientCall<PredictRequest, PredictResponse> silent = silentCall();
+    await("the silent call holds the slot", () -> slots.inUse() == 1);
+    var waiting = InferenceServiceGrpc.newFutureStub(channel).predict(AdmissionTest.request(1));
+    await("the next call waits for it", () -> slots.waiting() == 1);
+    assertThat(models.submitted).isEmpty(); // its message was never read
+    silent.cancel("client gave up", null);
+    FakeModels.answer(models.submitted.poll(10, TimeUnit.SECONDS));
+    assertThat(waiting.get(10, TimeUnit.SECONDS).getOutputsCount()).isEqualTo(1);
+    await("the slot is free", () -> slots.inUse() == 0);
+  }
+
+  @Test
+  void aWaitingCallThatIsCancelled_givesUpItsPlace() throws Exception {
+    start(1);
+    ClientCall<PredictRequest, PredictResponse> silent = silentCall();
+    await("the silent call holds the slot", () -> slots.inUse() == 1);
+    ClientCall<PredictRequest, PredictResponse> queued = silentCall();
+    await("the second waits", () -> slots.waiting() == 1);
+    queued.cancel("gave up waiting", null);
+    await("it left the queue", () -> slots.waiting() == 0);
+    silent.cancel("done", null);
+    await("the slot is free", () -> slots.inUse() == 0);
+  }
+
+  static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      };
+
+  @Test
+  void bytesThatDoNotParse_areInvalidArgument_onEveryService() throws Exception {
+    start(4);
+    byte[] garbage = {(byte) 0x0A, (byte) 0xFF, 1, 2}; // field 1, length 255, then too few bytes
+    for (MethodDescriptor<?, ?> m :
+        List.of(
+            InferenceServiceGrpc.getPredictMethod(),
+            ModelServiceGrpc.getListModelsMethod(),
+            ModelServiceGrpc.getGetModelMethod(),
+            ModelServiceGrpc.getReloadModelMethod())) {
+      MethodDescriptor<byte[], byte[]> raw = m.toBuilder(BYTES, BYTES).build();
+      assertThatThrownBy(
+              () -> ClientCalls.blockingUnaryCall(channel, raw, CallOptions.DEFAULT, garbage))
+          .as(m.getFullMethodName())
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(e.getStatus().getDescription())
+                    .startsWith("the request to " + m.getFullMethodName())
+                    .contains("not a valid protobuf message");
+              });
+    }
+  }
+
+  @Test
+  void theCallersDeadline_travelsWithTheRequestToTheQueue() throws Exception {
+    start(4);
+    var call =
+        InferenceServiceGrpc.newFutureStub(channel)
+            .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+            .predict(AdmissionTest.request(1));
+    InferenceRequest queued = models.submitted.poll(10, TimeUnit.SECONDS);
+    assertThat(queued.dropReason()).isNull(); // not yet expired
+    await("the deadline passed", () -> queued.dropReason() != null);
+    assertThat(queued.dropReason().getMessage()).containsAnyOf("deadline", "cancelled");
+    assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).hasMessageContaining("DEADLINE");
+  }
+
+  @Test
+  void everyAnswer_isCountedByModelVersionAndCode_beforeTheCallerSeesIt() throws Exception {
+    start(4);
+    var ok = InferenceServiceGrpc.newFutureStub(channel).predict(AdmissionTest.request(2));
+    FakeModels.answer(models.submitted.poll(10, TimeUnit.SECONDS));
+    ok.get(10, TimeUnit.SECONDS);
+    assertThatThrownBy(
+            () ->
+                InferenceServiceGrpc.newBlockingStub(channel)
+                    .predict(AdmissionTest.request(1).toBuilder().setModelVersion("9").build()))
+        .isInstanceOf(StatusRuntimeException.class);
+    String body = server.metrics().scrape();
+    assertThat(body)
+        .contains("modelport_requests_total{code=\"OK\",model=\"m\",version=\"1\"} 1.0")
+        .contains("modelport_requests_total{code=\"NOT_FOUND\",model=\"m\",version=\"\"} 1.0")
+        .contains("modelport_request_duration_seconds_count{model=\"m\",version=\"1\"} 1");
+  }
+
+  @Test
+  void healthBeforeStart_andAfterStop_isNotServing() throws Exception {
+    start(4);
+    HealthReporter fresh =
+        new HealthReporter(new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1)));
+    String name = InProcessServerBuilder.generateName();
+    io.grpc.Server s =
+        InProcessServerBuilder.forName(name).addService(fresh.service()).build().start();
+    ManagedChannel c = InProcessChannelBuilder.forName(name).build();
+    try {
+      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(c);
+      for (String service : List.of("", "modelport.v1.InferenceService")) {
+        assertThat(
+                health
+                    .check(
+                        io.grpc.health.v1.HealthCheckRequest.newBuilder()
+                            .setService(service)
+                            .build())
+                    .getStatus()
+                    .name())
+            .isEqualTo("NOT_SERVING");
+      }
+      fresh.update();
+      assertThat(
+              health
+                  .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())
+                  .getStatus()
+                  .name())
+          .isEqualTo("SERVING");
+      fresh.shutdown();
+      fresh.update(); // ignored once terminal
+      assertThat(
+              health
+                  .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())
+                  .getStatus()
+                  .name())
+          .isEqualTo("NOT_SERVING");
+    } finally {
+      c.shutdownNow();
+      s.shutdownNow();
+    }
+  }
+}
