@@ -131,7 +131,12 @@ public final class ModelportClientBuilder {
     return new ModelportClient(b.build(), deadline, call, true);
   }
 
-  /** Round-robin across resolved addresses; UNAVAILABLE retried with exponential backoff. */
+  /**
+   * Round-robin across resolved addresses, skipping replicas whose {@code
+   * modelport.v1.InferenceService} health is NOT_SERVING (client-side health checking: a replica
+   * draining on SIGTERM, or with a model that has no READY version, leaves the rotation as soon as
+   * its health changes); UNAVAILABLE retried with exponential backoff.
+   */
   static Map<String, Object> serviceConfig(int maxAttempts) {
     List<Object> names = new ArrayList<>();
     names.add(Map.of("service", "modelport.v1.InferenceService"));
@@ -153,6 +158,7 @@ public final class ModelportClientBuilder {
         maxAttempts > 1 ? Map.of("name", names, "retryPolicy", retry) : Map.of("name", names);
     return Map.of(
         "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
+        "healthCheckConfig", Map.of("serviceName", "modelport.v1.InferenceService"),
         "methodConfig", List.of(method));
   }
 

@@ -219,11 +219,13 @@ class ClientAgainstServerIT {
   }
 
   @Test
-  void threeReplicas_oneStoppedMidRun_noFailedRequest() throws Exception {
-    Path store = irisStore();
+  void threeReplicas_oneBrokenAndOneStoppedMidRun_noFailedRequest() throws Exception {
+    // Each replica has its own store, so one can lose its model while the others keep it.
+    List<Path> stores = new ArrayList<>();
     List<ModelportServer> servers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      servers.add(server(store));
+      stores.add(irisStore());
+      servers.add(server(stores.get(i)));
     }
     List<InetSocketAddress> addresses =
         servers.stream().map(s -> new InetSocketAddress("localhost", s.port())).toList();
@@ -236,15 +238,19 @@ class ClientAgainstServerIT {
             .build()) {
       int callers = 8;
       int callsEach = 400;
-      CountDownLatch halfway = new CountDownLatch(callers);
+      CountDownLatch quarter = new CountDownLatch(callers);
+      CountDownLatch half = new CountDownLatch(callers);
       List<Thread> threads = new ArrayList<>();
       for (int c = 0; c < callers; c++) {
         Thread t =
             new Thread(
                 () -> {
                   for (int k = 0; k < callsEach; k++) {
+                    if (k == callsEach / 4) {
+                      quarter.countDown();
+                    }
                     if (k == callsEach / 2) {
-                      halfway.countDown();
+                      half.countDown();
                     }
                     try {
                       client.predict("iris", Tensors.of("features", CLASSIC));
@@ -257,15 +263,48 @@ class ClientAgainstServerIT {
         threads.add(t);
         t.start();
       }
-      halfway.await();
+      quarter.await();
+      // Replica 0 loses every READY version of iris: its Predicts answer UNAVAILABLE ("has no
+      // READY version") after the call was sent, which only the client's retry policy recovers.
+      Path iris = stores.get(0).resolve("iris");
+      try (Stream<Path> files = Files.walk(iris.resolve("1"))) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.createDirectories(iris.resolve("2"));
+      Files.writeString(iris.resolve("2/model.onnx"), "broken");
+      servers.get(0).registry().reload("iris");
+      half.await();
       servers.get(1).stop(); // health NOT_SERVING, drain, close: mid-run
       for (Thread t : threads) {
         t.join();
       }
       assertThat(failures).isEmpty();
       assertThat(ok.get()).isEqualTo(callers * callsEach);
+      // Round robin: every replica answered (pick_first would have sent everything to one).
+      // Retries: replica 0 answered UNAVAILABLE, and still no call failed. Seen failing with
+      // round robin replaced by pick_first (replicas 1 and 2 answered nothing) and with
+      // maxAttempts(1) (the UNAVAILABLE answers reached the callers).
+      for (int i = 0; i < 3; i++) {
+        assertThat(served(servers.get(i), "OK")).as("replica " + i + " answered").isPositive();
+      }
+      assertThat(served(servers.get(0), "UNAVAILABLE")).as("replica 0 refused").isPositive();
     } finally {
       servers.forEach(ModelportServer::stop);
     }
+  }
+
+  /** Predicts of iris that {@code server} answered with {@code code}, from its own metrics. */
+  static double served(ModelportServer server, String code) {
+    double n = 0;
+    for (String line : server.metrics().scrape().split("\n")) {
+      if (line.startsWith("modelport_requests_total{")
+          && line.contains("code=\"" + code + "\"")
+          && line.contains("model=\"iris\"")) {
+        n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return n;
   }
 }
