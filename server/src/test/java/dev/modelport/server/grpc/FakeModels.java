@@ -115,7 +115,12 @@ final class FakeModels implements Loader {
     public void unload(Duration grace) {}
 
     @Override
-    public void checkParameters(Map<String, String> parameters) {}
+    public void checkParameters(Map<String, String> parameters) {
+      if (parameters.containsKey("bad")) {
+        throw dev.modelport.server.errors.ModelportException.invalid(
+            "parameters: \"bad\" not understood");
+      }
+    }
 
     @Override
     public ValidatedRequest warmupRequest() {
