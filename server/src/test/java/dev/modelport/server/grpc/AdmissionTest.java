@@ -49,20 +49,34 @@ class AdmissionTest {
   MemoryBudget budget;
 
   void start(long budgetBytes, int slots) throws Exception {
+    start(budgetBytes, slots, false);
+  }
+
+  /** In process, or (for compression, which the in-process transport skips) on a real port. */
+  void start(long budgetBytes, int slots, boolean onAPort) throws Exception {
     FakeModels.store(dir);
     budget = new MemoryBudget(budgetBytes);
     String name = InProcessServerBuilder.generateName();
+    io.grpc.ServerBuilder<?> builder =
+        onAPort
+            ? io.grpc.Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
+            : InProcessServerBuilder.forName(name);
     ModelRegistry registry = new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1));
     server =
         new ModelportServer(
-                List.of(InProcessServerBuilder.forName(name)),
+                List.of(builder),
                 registry,
                 Duration.ofSeconds(1),
                 new ServerMetrics(),
                 List.of(),
                 new Admission(budget, new ReceiveSlots(slots)))
             .start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    channel =
+        onAPort
+            ? io.grpc.Grpc.newChannelBuilderForAddress(
+                    "localhost", server.port(), io.grpc.InsecureChannelCredentials.create())
+                .build()
+            : InProcessChannelBuilder.forName(name).build();
   }
 
   @AfterEach
@@ -193,6 +207,25 @@ class AdmissionTest {
     awaitReleased();
     stub().predict(big); // fits again
     FakeModels.answer(awaitSubmitted());
+  }
+
+  @Test
+  void compressedRequests_ofUnknownLength_areChargedAfterDecoding_andRefusedOverBudget()
+      throws Exception {
+    // Seen failing with the after-decoding charge switched off: nothing charged while pending.
+    PredictRequest big = request(8);
+    long charge = MemoryBudget.estimate(big.getSerializedSize());
+    start(charge + charge / 2, 4, true); // room for one
+    var gzip = InferenceServiceGrpc.newFutureStub(channel).withCompression("gzip");
+    var first = gzip.predict(big);
+    InferenceRequest pending = awaitSubmitted();
+    assertThat(budget.inUse()).isEqualTo(charge);
+    assertThatThrownBy(() -> gzip.predict(big).get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("RESOURCE_EXHAUSTED")
+        .hasMessageContaining("budget");
+    FakeModels.answer(pending);
+    first.get(10, TimeUnit.SECONDS);
+    awaitReleased();
   }
 
   @Test

@@ -1,0 +1,127 @@
+package dev.modelport.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The drain's call counter: up while a call runs, down once on every end, waitable. */
+class CallsInFlightTest {
+  static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      };
+
+  static final MethodDescriptor<byte[], byte[]> HOLD =
+      MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("test.Hold/Call")
+          .setRequestMarshaller(BYTES)
+          .setResponseMarshaller(BYTES)
+          .build();
+
+  final CallsInFlight calls = new CallsInFlight();
+  final LinkedBlockingQueue<StreamObserver<byte[]>> held = new LinkedBlockingQueue<>();
+  Server server;
+  ManagedChannel channel;
+
+  void start() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    ServerServiceDefinition def =
+        ServerServiceDefinition.builder("test.Hold")
+            .addMethod(HOLD, ServerCalls.asyncUnaryCall((req, out) -> held.add(out)))
+            .build();
+    server =
+        InProcessServerBuilder.forName(name)
+            .addService(ServerInterceptors.intercept(def, calls))
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  private CompletableFuture<byte[]> call(CallOptions options) {
+    return CompletableFuture.supplyAsync(
+        () -> ClientCalls.blockingUnaryCall(channel, HOLD, options, new byte[] {1}),
+        r -> new Thread(r).start());
+  }
+
+  @Test
+  void countsRunningCalls_andWaitsForThemToEnd() throws Exception {
+    start();
+    assertThat(calls.active()).isZero();
+    assertThat(calls.awaitNone(0)).isTrue();
+    CompletableFuture<byte[]> a = call(CallOptions.DEFAULT);
+    CompletableFuture<byte[]> b = call(CallOptions.DEFAULT);
+    StreamObserver<byte[]> first = held.poll(10, TimeUnit.SECONDS);
+    StreamObserver<byte[]> second = held.poll(10, TimeUnit.SECONDS);
+    assertThat(calls.active()).isEqualTo(2);
+    long t0 = System.nanoTime();
+    assertThat(calls.awaitNone(TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
+    assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
+    first.onNext(new byte[] {2});
+    first.onCompleted();
+    a.get(10, TimeUnit.SECONDS);
+    CompletableFuture<Boolean> waiter =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return calls.awaitNone(TimeUnit.SECONDS.toNanos(30));
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            r -> new Thread(r).start());
+    second.onNext(new byte[] {3});
+    second.onCompleted();
+    b.get(10, TimeUnit.SECONDS);
+    assertThat(waiter.get(10, TimeUnit.SECONDS)).isTrue(); // woken, not timed out
+    assertThat(calls.active()).isZero();
+  }
+
+  @Test
+  void aCancelledCall_isCountedOutOnce() throws Exception {
+    start();
+    CompletableFuture<byte[]> a =
+        call(CallOptions.DEFAULT.withDeadlineAfter(100, TimeUnit.MILLISECONDS));
+    held.poll(10, TimeUnit.SECONDS);
+    assertThat(calls.active()).isEqualTo(1);
+    assertThat(calls.awaitNone(TimeUnit.SECONDS.toNanos(10))).isTrue(); // the deadline cancels it
+    assertThat(calls.active()).isZero();
+    assertThat(a).isCompletedExceptionally();
+  }
+}
