@@ -13,14 +13,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -51,19 +47,15 @@ public final class AdmissionParsing {
    * other interceptor, so its unary listener sees each message first.
    */
   public static ServerServiceDefinition wrap(ServerServiceDefinition def, MemoryBudget budget) {
-    ServiceDescriptor original = def.getServiceDescriptor();
-    ServiceDescriptor.Builder descriptor =
-        ServiceDescriptor.newBuilder(original.getName())
-            .setSchemaDescriptor(original.getSchemaDescriptor());
-    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-    for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-      ServerMethodDefinition<?, ?> wrapped = wrapMethod(m, budget);
-      methods.add(wrapped);
-      descriptor.addMethod(wrapped.getMethodDescriptor());
-    }
-    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor.build());
-    methods.forEach(b::addMethod);
-    return b.build();
+    return RequestMarshallers.wrapAll(
+        def,
+        new RequestMarshallers.Wrapper() {
+          @Override
+          public <T> MethodDescriptor.Marshaller<T> wrap(
+              MethodDescriptor.Marshaller<T> requests, String method) {
+            return new Charged<>(requests, budget);
+          }
+        });
   }
 
   /**
@@ -86,16 +78,6 @@ public final class AdmissionParsing {
     }
     HANDOFF.remove();
     return p;
-  }
-
-  private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> wrapMethod(
-      ServerMethodDefinition<ReqT, RespT> m, MemoryBudget budget) {
-    MethodDescriptor<ReqT, RespT> md = m.getMethodDescriptor();
-    MethodDescriptor<ReqT, RespT> charged =
-        md.toBuilder()
-            .setRequestMarshaller(new Charged<>(md.getRequestMarshaller(), budget))
-            .build();
-    return ServerMethodDefinition.create(charged, m.getServerCallHandler());
   }
 
   private static final class Charged<T> implements MethodDescriptor.Marshaller<T> {

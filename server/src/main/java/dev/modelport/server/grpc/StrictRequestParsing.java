@@ -5,15 +5,11 @@ import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
 import dev.modelport.server.errors.ModelportException;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Bytes that do not parse as the request message (truncated, wrong wire types, invalid UTF-8 in a
@@ -34,19 +30,15 @@ public final class StrictRequestParsing {
 
   /** {@code def} with every method's request marshaller made strict (see the class comment). */
   public static ServerServiceDefinition wrap(ServerServiceDefinition def) {
-    ServiceDescriptor original = def.getServiceDescriptor();
-    ServiceDescriptor.Builder descriptor =
-        ServiceDescriptor.newBuilder(original.getName())
-            .setSchemaDescriptor(original.getSchemaDescriptor());
-    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-    for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-      ServerMethodDefinition<?, ?> wrapped = wrapMethod(m);
-      methods.add(wrapped);
-      descriptor.addMethod(wrapped.getMethodDescriptor());
-    }
-    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor.build());
-    methods.forEach(b::addMethod);
-    return b.build();
+    return RequestMarshallers.wrapAll(
+        def,
+        new RequestMarshallers.Wrapper() {
+          @Override
+          public <T> MethodDescriptor.Marshaller<T> wrap(
+              MethodDescriptor.Marshaller<T> requests, String method) {
+            return new Strict<>(requests, method);
+          }
+        });
   }
 
   /**
@@ -81,16 +73,6 @@ public final class StrictRequestParsing {
                     .build())
             .build();
     return (T) ((Message) empty).toBuilder().setUnknownFields(marker).build();
-  }
-
-  private static <ReqT, RespT> ServerMethodDefinition<ReqT, RespT> wrapMethod(
-      ServerMethodDefinition<ReqT, RespT> m) {
-    MethodDescriptor<ReqT, RespT> md = m.getMethodDescriptor();
-    MethodDescriptor<ReqT, RespT> strict =
-        md.toBuilder()
-            .setRequestMarshaller(new Strict<>(md.getRequestMarshaller(), md.getFullMethodName()))
-            .build();
-    return ServerMethodDefinition.create(strict, m.getServerCallHandler());
   }
 
   private static final class Strict<T> implements MethodDescriptor.Marshaller<T> {

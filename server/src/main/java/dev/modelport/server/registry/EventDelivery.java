@@ -60,9 +60,14 @@ final class EventDelivery implements AutoCloseable {
     }
   }
 
-  /** Delivers what is queued, then stops. */
+  /** Delivers what is queued (waiting up to 10 s for it), then stops. */
   @Override
   public void close() {
     thread.shutdown();
+    try {
+      thread.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

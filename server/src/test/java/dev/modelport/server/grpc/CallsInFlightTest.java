@@ -1,6 +1,7 @@
 package dev.modelport.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -13,9 +14,6 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,22 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The drain's call counter: up while a call runs, down once on every end, waitable. */
 class CallsInFlightTest {
-  static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      };
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = dev.modelport.server.RawBytes.MARSHALLER;
 
   static final MethodDescriptor<byte[], byte[]> HOLD =
       MethodDescriptor.<byte[], byte[]>newBuilder()
@@ -122,6 +105,6 @@ class CallsInFlightTest {
     assertThat(calls.active()).isEqualTo(1);
     assertThat(calls.awaitNone(TimeUnit.SECONDS.toNanos(10))).isTrue(); // the deadline cancels it
     assertThat(calls.active()).isZero();
-    assertThat(a).isCompletedExceptionally();
+    assertThatThrownBy(() -> a.get(10, TimeUnit.SECONDS)).hasMessageContaining("DEADLINE");
   }
 }

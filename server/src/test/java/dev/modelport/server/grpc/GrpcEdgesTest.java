@@ -7,7 +7,6 @@ import dev.modelport.server.ModelportServer;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.admission.MemoryBudget;
 import dev.modelport.server.admission.ReceiveSlots;
-import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.runtime.InferenceRequest;
 import dev.modelport.store.ModelStore;
@@ -25,9 +24,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GrpcEdgesTest {
   @TempDir Path dir;
   final FakeModels models = new FakeModels();
+  InProcessModelport fixture;
   ModelportServer server;
   ManagedChannel channel;
   ReceiveSlots slots;
@@ -53,17 +50,9 @@ class GrpcEdgesTest {
   void start(int receiveSlots) throws Exception {
     FakeModels.store(dir);
     slots = new ReceiveSlots(receiveSlots);
-    String name = InProcessServerBuilder.generateName();
-    server =
-        new ModelportServer(
-                List.of(InProcessServerBuilder.forName(name)),
-                new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1)),
-                Duration.ofSeconds(1),
-                new ServerMetrics(),
-                List.of(),
-                new Admission(new MemoryBudget(1 << 30), slots))
-            .start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    fixture = new InProcessModelport(dir, models, new Admission(new MemoryBudget(1 << 30), slots));
+    server = fixture.server;
+    channel = fixture.channel;
   }
 
   @AfterEach
@@ -136,22 +125,7 @@ class GrpcEdgesTest {
     await("the slot is free", () -> slots.inUse() == 0);
   }
 
-  static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      };
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = dev.modelport.server.RawBytes.MARSHALLER;
 
   @Test
   void bytesThatDoNotParse_areInvalidArgument_onEveryService() throws Exception {

@@ -7,9 +7,6 @@ import dev.modelport.server.ModelportServer;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.admission.MemoryBudget;
 import dev.modelport.server.admission.ReceiveSlots;
-import dev.modelport.server.metrics.ServerMetrics;
-import dev.modelport.server.registry.ModelRegistry;
-import dev.modelport.store.ModelStore;
 import dev.modelport.v1.GetModelRequest;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.ListModelsRequest;
@@ -25,12 +22,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GrpcServicesTest {
   @TempDir Path dir;
   final FakeModels models = new FakeModels();
+  InProcessModelport fixture;
   ModelportServer server;
   ManagedChannel channel;
 
@@ -56,23 +51,16 @@ class GrpcServicesTest {
         dir.resolve("m/config.pbtxt"),
         Files.readString(dir.resolve("m/config.pbtxt"))
             + "version_policy { all {} }\nversion_labels { key: \"stable\" value: 1 }\n");
-    String name = InProcessServerBuilder.generateName();
-    server =
-        new ModelportServer(
-                List.of(InProcessServerBuilder.forName(name)),
-                new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1)),
-                Duration.ofSeconds(1),
-                new ServerMetrics(),
-                List.of(),
-                new Admission(new MemoryBudget(1 << 30), new ReceiveSlots(8)))
-            .start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    fixture =
+        new InProcessModelport(
+            dir, models, new Admission(new MemoryBudget(1 << 30), new ReceiveSlots(8)));
+    server = fixture.server;
+    channel = fixture.channel;
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.stop();
+    fixture.close();
   }
 
   ModelServiceGrpc.ModelServiceBlockingStub admin() {

@@ -7,19 +7,12 @@ import dev.modelport.server.ModelportServer;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.admission.MemoryBudget;
 import dev.modelport.server.admission.ReceiveSlots;
-import dev.modelport.server.metrics.ServerMetrics;
-import dev.modelport.server.registry.ModelRegistry;
-import dev.modelport.store.ModelStore;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.PredictResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,29 +29,23 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamFlowTest {
   @TempDir Path dir;
   final FakeModels models = new FakeModels();
+  InProcessModelport fixture;
   ModelportServer server;
   ManagedChannel channel;
 
   @BeforeEach
   void start() throws Exception {
     FakeModels.store(dir);
-    String name = InProcessServerBuilder.generateName();
-    server =
-        new ModelportServer(
-                List.of(InProcessServerBuilder.forName(name)),
-                new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1)),
-                Duration.ofSeconds(1),
-                new ServerMetrics(),
-                List.of(),
-                new Admission(new MemoryBudget(1L << 30), new ReceiveSlots(8)))
-            .start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    fixture =
+        new InProcessModelport(
+            dir, models, new Admission(new MemoryBudget(1L << 30), new ReceiveSlots(8)));
+    server = fixture.server;
+    channel = fixture.channel;
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.stop();
+    fixture.close();
   }
 
   @Test
