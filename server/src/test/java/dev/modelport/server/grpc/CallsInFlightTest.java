@@ -58,9 +58,25 @@ class CallsInFlightTest {
   }
 
   private CompletableFuture<byte[]> call(CallOptions options) {
-    return CompletableFuture.supplyAsync(
-        () -> ClientCalls.blockingUnaryCall(channel, HOLD, options, new byte[] {1}),
-        r -> new Thread(r).start());
+    CompletableFuture<byte[]> out = new CompletableFuture<>();
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(HOLD, options),
+        new byte[] {1},
+        new StreamObserver<>() {
+          @Override
+          public void onNext(byte[] value) {
+            out.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            out.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    return out;
   }
 
   @Test
