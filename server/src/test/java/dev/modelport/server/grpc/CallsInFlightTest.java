@@ -79,6 +79,14 @@ class CallsInFlightTest {
     return out;
   }
 
+  private static void await(String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
   @Test
   void countsRunningCalls_andWaitsForThemToEnd() throws Exception {
     start();
@@ -94,7 +102,9 @@ class CallsInFlightTest {
     assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
     first.onNext(new byte[] {2});
     first.onCompleted();
-    a.get(10, TimeUnit.SECONDS);
+    // Which call the first held handler belongs to is up to scheduling: wait for either.
+    CompletableFuture.anyOf(a, b).get(10, TimeUnit.SECONDS);
+    await("one call counted out", () -> calls.active() == 1);
     CompletableFuture<Boolean> waiter =
         CompletableFuture.supplyAsync(
             () -> {
@@ -107,7 +117,7 @@ class CallsInFlightTest {
             r -> new Thread(r).start());
     second.onNext(new byte[] {3});
     second.onCompleted();
-    b.get(10, TimeUnit.SECONDS);
+    CompletableFuture.allOf(a, b).get(10, TimeUnit.SECONDS);
     assertThat(waiter.get(10, TimeUnit.SECONDS)).isTrue(); // woken, not timed out
     assertThat(calls.active()).isZero();
   }
@@ -116,7 +126,9 @@ class CallsInFlightTest {
   void aCancelledCall_isCountedOutOnce() throws Exception {
     start();
     CompletableFuture<byte[]> a =
-        call(CallOptions.DEFAULT.withDeadlineAfter(100, TimeUnit.MILLISECONDS));
+        call(
+            CallOptions.DEFAULT.withDeadlineAfter(
+                2, TimeUnit.SECONDS)); // long enough to see it run
     held.poll(10, TimeUnit.SECONDS);
     assertThat(calls.active()).isEqualTo(1);
     assertThat(calls.awaitNone(TimeUnit.SECONDS.toNanos(10))).isTrue(); // the deadline cancels it
