@@ -89,6 +89,20 @@ class GrpcEdgesTest {
     assertThat(slots.waiting()).isZero();
   }
 
+  @Test
+  void aCallGivesItsSlotBack_assoonAsItsMessageArrived_notWhenItIsAnswered() throws Exception {
+    start(1);
+    var first = InferenceServiceGrpc.newFutureStub(channel).predict(AdmissionTest.request(1));
+    var a = models.submitted.poll(10, TimeUnit.SECONDS); // read, and still being computed
+    var second = InferenceServiceGrpc.newFutureStub(channel).predict(AdmissionTest.request(1));
+    var b = models.submitted.poll(10, TimeUnit.SECONDS);
+    assertThat(b).as("the second call was read while the first is computed").isNotNull();
+    FakeModels.answer(a);
+    FakeModels.answer(b);
+    first.get(10, TimeUnit.SECONDS);
+    second.get(10, TimeUnit.SECONDS);
+  }
+
   /** Starts a Predict call that asks for its answer but never sends its message. */
   private ClientCall<PredictRequest, PredictResponse> silentCall() {
     ClientCall<PredictRequest, PredictResponse> call =

@@ -118,4 +118,17 @@ class RegistryEdgesTest {
         .hasMessage("model \"a\" has no version 123456789012345678; versions: [1, 2]");
     registry.close();
   }
+
+  @Test
+  void aModelWhoseConfigNeverParsed_saysSoWhenAsked() throws Exception {
+    Files.createDirectories(dir.resolve("bad/1"));
+    Files.writeString(dir.resolve("bad/1/model.onnx"), "x");
+    Files.writeString(dir.resolve("bad/config.pbtxt"), "max_batch_size: \"lots\"\n");
+    ModelRegistry registry =
+        new ModelRegistry(ModelStore.open(dir), new FakeLoader(), Duration.ofSeconds(1));
+    registry.reload("");
+    assertThatThrownBy(() -> registry.resolve("bad", ""))
+        .hasMessageStartingWith("model \"bad\" has no READY version: bad/config.pbtxt:1:");
+    registry.close();
+  }
 }
