@@ -174,14 +174,23 @@ public final class ModelRegistry implements AutoCloseable {
 
   /** Waits until every unload started so far has finished and its events were delivered. */
   void awaitUnloads() throws InterruptedException {
+    unloadsDone(Long.MAX_VALUE / 2);
+    events.flush();
+  }
+
+  /** Waits until every unload started so far has finished, up to {@code nanos}; false if not. */
+  private boolean unloadsDone(long nanos) throws InterruptedException {
+    long deadline = System.nanoTime() + nanos;
     for (CompletableFuture<Void> f : List.copyOf(unloading)) {
       try {
-        f.get();
+        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        return false;
       } catch (ExecutionException e) {
         throw new IllegalStateException("unload tasks complete normally", e);
       }
     }
-    events.flush();
+    return true;
   }
 
   /**
@@ -195,16 +204,12 @@ public final class ModelRegistry implements AutoCloseable {
     for (ModelEntry m : models.values()) {
       reconciler.removeAll(m);
     }
-    long deadline = System.nanoTime() + drainGrace.toNanos() + TimeUnit.SECONDS.toNanos(10);
-    for (CompletableFuture<Void> f : List.copyOf(unloading)) {
-      try {
-        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } catch (ExecutionException | TimeoutException e) {
-        log.warn("unload did not finish cleanly", e);
+    try {
+      if (!unloadsDone(drainGrace.toNanos() + TimeUnit.SECONDS.toNanos(10))) {
+        log.warn("unloads still running {}s past the drain grace", 10);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     events.close();
     unloadPool.shutdown();

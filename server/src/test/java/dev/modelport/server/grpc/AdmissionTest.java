@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -231,31 +230,16 @@ class AdmissionTest {
   @Test
   void streamItems_eachChargedUntilAnswered_andCancellingTheStreamLosesNothing() throws Exception {
     start(1 << 20, 4);
-    LinkedBlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+    Answers answers = new Answers();
     StreamObserver<PredictRequest> in =
-        InferenceServiceGrpc.newStub(channel)
-            .predictStream(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(PredictResponse r) {
-                    answers.add(r);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    answers.add(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {}
-                });
+        InferenceServiceGrpc.newStub(channel).predictStream(answers);
     PredictRequest item = request(1);
     in.onNext(item);
     in.onNext(item);
     List<InferenceRequest> pending = new ArrayList<>(List.of(awaitSubmitted(), awaitSubmitted()));
     assertThat(budget.inUse()).isEqualTo(2 * MemoryBudget.estimate(item.getSerializedSize()));
     FakeModels.answer(pending.remove(0));
-    assertThat(answers.poll(10, TimeUnit.SECONDS)).isInstanceOf(PredictResponse.class);
+    assertThat(answers.queue.poll(10, TimeUnit.SECONDS)).isInstanceOf(PredictResponse.class);
     await(
         "one item's charge back",
         () -> budget.inUse() == MemoryBudget.estimate(item.getSerializedSize()));

@@ -26,7 +26,6 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -200,33 +199,16 @@ class GrpcServicesTest {
 
   @Test
   void stream_answersEachItem_andAFailedItemDoesNotEndTheStream() throws Exception {
-    LinkedBlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+    Answers answers = new Answers();
     StreamObserver<PredictRequest> in =
-        InferenceServiceGrpc.newStub(channel)
-            .predictStream(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(PredictResponse r) {
-                    answers.add(r);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    answers.add(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    answers.add("completed");
-                  }
-                });
+        InferenceServiceGrpc.newStub(channel).predictStream(answers);
     in.onNext(AdmissionTest.request(1).toBuilder().setRequestId("bad").setModelName("zz").build());
     in.onNext(AdmissionTest.request(2).toBuilder().setRequestId("good").build());
     FakeModels.answer(models.submitted.poll(10, TimeUnit.SECONDS));
     in.onCompleted();
-    PredictResponse first = (PredictResponse) answers.poll(10, TimeUnit.SECONDS);
-    PredictResponse second = (PredictResponse) answers.poll(10, TimeUnit.SECONDS);
-    assertThat(answers.poll(10, TimeUnit.SECONDS)).isEqualTo("completed");
+    PredictResponse first = (PredictResponse) answers.queue.poll(10, TimeUnit.SECONDS);
+    PredictResponse second = (PredictResponse) answers.queue.poll(10, TimeUnit.SECONDS);
+    assertThat(answers.queue.poll(10, TimeUnit.SECONDS)).isEqualTo("completed");
     PredictResponse bad = first.getRequestId().equals("bad") ? first : second;
     PredictResponse good = first.getRequestId().equals("bad") ? second : first;
     assertThat(bad.getError().getCode()).isEqualTo(Status.Code.NOT_FOUND.value());
