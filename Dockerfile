@@ -32,7 +32,10 @@ COPY --from=build /src/server/target/lib /opt/modelport/lib
 # models/ beside the jar is the default store (see ServerOptions.defaultStore)
 COPY --from=build /src/model-store/models /opt/modelport/models
 COPY --from=build --chown=10001 /opt/djl /opt/djl
+# OMP_WAIT_POLICY: PyTorch's OpenMP threads sleep instead of spinning when --torch-threads raises
+# them above 1 (read when libtorch loads, so it must be in the environment; see EngineThreads).
 ENV DJL_CACHE_DIR=/opt/djl \
+    OMP_WAIT_POLICY=PASSIVE \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=384m -XX:+ExitOnOutOfMemoryError"
 USER 10001
 WORKDIR /opt/modelport

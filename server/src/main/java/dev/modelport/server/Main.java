@@ -4,6 +4,7 @@ import dev.modelport.server.admission.Admission;
 import dev.modelport.server.metrics.MetricsHttpServer;
 import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.runtime.EngineThreads;
 import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.server.security.AuthInterceptor;
 import dev.modelport.server.security.TokenStore;
@@ -42,6 +43,7 @@ public final class Main {
       System.exit(e.getMessage().isEmpty() ? 0 : 2);
       return;
     }
+    EngineThreads.configureTorch(options.torchThreads(), options.torchInteropThreads());
     if (options.checkStore()) {
       System.exit(checkStore(options));
       return;

@@ -34,6 +34,8 @@ import java.util.Map;
  *     limit); requests beyond it get RESOURCE_EXHAUSTED before they are decoded
  * @param maxCallsPerConnection concurrent calls one HTTP/2 connection may have open; more wait in
  *     the client (HTTP/2 MAX_CONCURRENT_STREAMS)
+ * @param torchThreads PyTorch's process-wide intra-op threads (0 = the default, see EngineThreads)
+ * @param torchInteropThreads PyTorch's inter-op threads (0 = the default)
  */
 public record ServerOptions(
     int port,
@@ -52,7 +54,9 @@ public record ServerOptions(
     Duration maxConnectionAge,
     boolean checkStore,
     int requestMemoryPercent,
-    int maxCallsPerConnection) {
+    int maxCallsPerConnection,
+    int torchThreads,
+    int torchInteropThreads) {
 
   /** Large enough for a max_batch_size batch of the default models with room to spare. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -89,6 +93,9 @@ public record ServerOptions(
         --request-memory-percent N share of the max heap requests in flight may hold (default 40;
                                    0 = no limit); beyond it: RESOURCE_EXHAUSTED before decoding
         --max-calls-per-connection N  concurrent calls per HTTP/2 connection (default 256)
+        --torch-threads N          PyTorch intra-op threads, one pool for the process (default 1:
+                                   OpenMP threads spin; set OMP_WAIT_POLICY=PASSIVE to raise it)
+        --torch-interop-threads N  PyTorch inter-op threads (default 1)
         --check-store              load every model, print their states, exit 0 if all are READY
       """;
 
@@ -111,7 +118,9 @@ public record ServerOptions(
             "permit-keepalive-seconds",
             "max-connection-age-seconds",
             "request-memory-percent",
-            "max-calls-per-connection")) {
+            "max-calls-per-connection",
+            "torch-threads",
+            "torch-interop-threads")) {
       FLAGS.put(f, true);
     }
     FLAGS.put("uds-only", false);
@@ -203,7 +212,9 @@ public record ServerOptions(
                 "max-calls-per-connection",
                 DEFAULT_MAX_CALLS_PER_CONNECTION,
                 1,
-                Integer.MAX_VALUE));
+                Integer.MAX_VALUE),
+        (int) number(v, "torch-threads", 0, 1, 1024),
+        (int) number(v, "torch-interop-threads", 0, 1, 1024));
   }
 
   private static Path file(Map<String, String> v, String flag) throws UsageException {

@@ -19,6 +19,7 @@ class ServerOptionsTest {
     assertThat(o.port()).isEqualTo(8500);
     assertThat(o.metricsPort()).isEqualTo(9500);
     assertThat(o.drainGrace()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(o.torchThreads()).as("0 = EngineThreads' default").isZero();
   }
 
   @Test
@@ -54,7 +55,9 @@ class ServerOptionsTest {
                 Map.entry("MODELPORT_UDS_ONLY", "true"),
                 Map.entry("MODELPORT_KEEPALIVE_SECONDS", "5"),
                 Map.entry("MODELPORT_PERMIT_KEEPALIVE_SECONDS", "6"),
-                Map.entry("MODELPORT_MAX_CONNECTION_AGE_SECONDS", "7")));
+                Map.entry("MODELPORT_MAX_CONNECTION_AGE_SECONDS", "7"),
+                Map.entry("MODELPORT_TORCH_THREADS", "3"),
+                Map.entry("MODELPORT_TORCH_INTEROP_THREADS", "2")));
     ServerOptions o = ServerOptions.parse(new String[0], env);
     assertThat(o.tlsCert()).isEqualTo(tokens);
     assertThat(o.tlsKey()).isEqualTo(tokens);
@@ -66,6 +69,8 @@ class ServerOptionsTest {
     assertThat(o.keepalive()).isEqualTo(Duration.ofSeconds(5));
     assertThat(o.permitKeepalive()).isEqualTo(Duration.ofSeconds(6));
     assertThat(o.maxConnectionAge()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(o.torchThreads()).isEqualTo(3);
+    assertThat(o.torchInteropThreads()).isEqualTo(2);
     env.remove("MODELPORT_TLS_KEY");
     assertThatThrownBy(() -> ServerOptions.parse(new String[0], env))
         .hasMessageContaining("--tls-cert and --tls-key go together");

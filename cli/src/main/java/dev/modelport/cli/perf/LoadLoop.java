@@ -77,7 +77,10 @@ final class LoadLoop {
                   try {
                     call.run();
                   } catch (Exception e) {
-                    failure = Status.fromThrowable(e).getCode().name();
+                    failure =
+                        e instanceof HttpJsonBaseline.HttpFailure
+                            ? e.getMessage()
+                            : Status.fromThrowable(e).getCode().name();
                   }
                   long t1 = System.nanoTime();
                   if (measuring) {

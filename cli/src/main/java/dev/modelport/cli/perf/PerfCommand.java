@@ -44,6 +44,8 @@ public final class PerfCommand {
         --store DIR             model store for --in-process (default: the bundled store)
         --echo                  also measure an empty grpc-java echo service with the model's
                                 message shapes, in its own process (the transport's floor)
+        --http URL              also measure the same rows POSTed as JSON to an HTTP endpoint
+                                (bench/python/flask_predict.py under gunicorn: the Python baseline)
         --json FILE             also write the results as JSON
         --rate R                unary: pace all callers together to R requests/s (default: as fast as they can)
         --tls-ca F [--tls-cert F --tls-key F] [--token T]   TLS, mutual TLS, bearer token
@@ -82,6 +84,19 @@ public final class PerfCommand {
         if (o.echo()) {
           results.addAll(echo(o, status, request));
         }
+        if (o.http() != null) {
+          for (int c : o.concurrency()) {
+            results.add(
+                print(
+                    LoadLoop.run(
+                        "http-json",
+                        "unary",
+                        c,
+                        o.rows(),
+                        o,
+                        HttpJsonBaseline.calls(o.http(), request))));
+          }
+        }
       }
     }
     if (o.json() != null) {
@@ -100,6 +115,8 @@ public final class PerfCommand {
   }
 
   private static PerfResult inProcess(PerfOptions o, int threads) throws Exception {
+    // the server's PyTorch thread defaults, so that the ceiling is measured as the server runs
+    dev.modelport.server.runtime.EngineThreads.configureTorch(0, 0);
     ModelStore store = ModelStore.open(o.store());
     ModelDefinition def =
         store
@@ -214,6 +231,7 @@ public final class PerfCommand {
         a.flag("echo"),
         store != null ? Path.of(store) : ServerOptions.defaultStore(PerfCommand.class),
         a.get("json", null) == null ? null : Path.of(a.get("json", null)),
-        Double.parseDouble(a.get("rate", "0")));
+        Double.parseDouble(a.get("rate", "0")),
+        a.get("http", null) == null ? null : java.net.URI.create(a.get("http", null)));
   }
 }

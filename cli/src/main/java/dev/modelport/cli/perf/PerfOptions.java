@@ -18,4 +18,5 @@ record PerfOptions(
     boolean echo,
     Path store,
     Path json,
-    double rate) {}
+    double rate,
+    java.net.URI http) {}

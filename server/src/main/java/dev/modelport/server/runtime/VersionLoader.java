@@ -87,6 +87,9 @@ public final class VersionLoader implements Loader {
           models.put(d, loadModel(entry, d, engineOptions(config, entry, devices, d)));
         }
       }
+      if (Engines.PYTORCH.equals(entry.engine())) {
+        EngineThreads.reportTorch();
+      }
       translator = Translators.create(config, entry, models.values().iterator().next());
       Batcher<InferenceRequest> batcher = new Batcher<>(label, policy(config));
       WorkerPool<InferenceRequest> pool =

@@ -59,6 +59,29 @@ class MainProcessIT {
     }
   }
 
+  /**
+   * PyTorch's pools as the engine reports them (JniUtils, read back after it started), not the
+   * properties the server set: one intra-op thread by default, the flag's value when given.
+   */
+  @Test
+  void torchPools_oneThreadByDefault_andTheFlagRaisesThem() throws Exception {
+    TempStore store = new TempStore().copy("iris-mlp", "iris-mlp");
+    for (String[] run :
+        new String[][] {
+          {"1 intra-op thread(s), 1 inter-op thread(s)"},
+          {"2 intra-op thread(s), 1 inter-op thread(s)", "--torch-threads", "2"}
+        }) {
+      List<String> args = new ArrayList<>(List.of("--port", "0", "--metrics-port", "0"));
+      args.addAll(List.of(run).subList(1, run.length));
+      args.addAll(List.of("--model-store", store.root.toString()));
+      try (ServerProcess p = new ServerProcess(Map.of(), args.toArray(String[]::new))) {
+        p.sigterm();
+        assertThat(p.awaitExit()).as(p.log()).isZero();
+        assertThat(p.log()).contains("PyTorch: " + run[0]);
+      }
+    }
+  }
+
   @Test
   void sigtermUnder32CallersAndAStream_answersEveryAcceptedCall_andExitsWithinTheDrain()
       throws Exception {
