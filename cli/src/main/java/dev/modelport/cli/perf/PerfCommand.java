@@ -153,18 +153,23 @@ public final class PerfCommand {
 
   private static List<PerfResult> echo(PerfOptions o, ModelStatus status, PredictRequest request)
       throws Exception {
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                EchoServer.class.getName(),
-                "--status",
-                JsonFormat.printer().omittingInsignificantWhitespace().print(status),
-                "--rows",
-                Integer.toString(o.rows()))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // e.g. -Dmodelport.perf.echoJvmArgs=-Xlog:gc:file=echo-gc.log to measure the floor's allocation
+    String jvmArgs = System.getProperty("modelport.perf.echoJvmArgs", "").strip();
+    if (!jvmArgs.isEmpty()) {
+      cmd.addAll(List.of(jvmArgs.split("\\s+")));
+    }
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            EchoServer.class.getName(),
+            "--status",
+            JsonFormat.printer().omittingInsignificantWhitespace().print(status),
+            "--rows",
+            Integer.toString(o.rows())));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     List<PerfResult> out = new ArrayList<>();
     try {
       BufferedReader r =

@@ -13,7 +13,6 @@ import dev.modelport.v1.PredictResponse;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,26 +30,64 @@ final class Dispatcher {
     this.registry = registry;
   }
 
-  /** Runs {@code req} under the current gRPC context's deadline and cancellation. */
-  CompletableFuture<PredictResponse> dispatch(PredictRequest req) {
-    StrictRequestParsing.check(req);
-    Context ctx = Context.current();
-    Deadline deadline = ctx.getDeadline();
-    long deadlineNanos =
-        deadline == null
-            ? InferenceRequest.NO_DEADLINE
-            : System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      ServedVersion version = registry.resolve(req.getModelName(), req.getModelVersion());
-      ValidatedRequest valid = RequestValidator.validate(req, version.signature());
-      version.translator().checkParameters(valid.parameters());
-      InferenceRequest item = new InferenceRequest(valid, deadlineNanos, ctx::isCancelled);
-      if (version.trySubmit(item)) {
-        return item.result().thenApply(outputs -> respond(req, version, valid, outputs));
+  /** Receives a request's answer, or the error it failed with (exactly one is non-null). */
+  @FunctionalInterface
+  interface Answer {
+    void answer(PredictResponse response, Throwable error);
+  }
+
+  /**
+   * Runs {@code req} under the current gRPC context's deadline and cancellation; {@code answer}
+   * gets the outcome (on the worker that ran the batch, or here for a request refused before the
+   * queue). Per request: one future and one completion, no intermediate futures.
+   */
+  void dispatch(PredictRequest req, Answer answer) {
+    InferenceRequest item;
+    ServedVersion version;
+    ValidatedRequest valid;
+    try {
+      StrictRequestParsing.check(req);
+      Context ctx = Context.current();
+      Deadline deadline = ctx.getDeadline();
+      long deadlineNanos =
+          deadline == null
+              ? InferenceRequest.NO_DEADLINE
+              : System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+      for (int attempt = 0; ; attempt++) {
+        if (attempt == MAX_ATTEMPTS) {
+          throw ModelportException.unavailable(
+              "model \"" + req.getModelName() + "\" is being reloaded; retry");
+        }
+        version = registry.resolve(req.getModelName(), req.getModelVersion());
+        valid = RequestValidator.validate(req, version.signature());
+        version.translator().checkParameters(valid.parameters());
+        item = new InferenceRequest(valid, deadlineNanos, ctx::isCancelled);
+        if (version.trySubmit(item)) {
+          break;
+        }
       }
+    } catch (Throwable t) {
+      answer.answer(null, t);
+      return;
     }
-    throw ModelportException.unavailable(
-        "model \"" + req.getModelName() + "\" is being reloaded; retry");
+    ServedVersion v = version;
+    ValidatedRequest r = valid;
+    item.result()
+        .whenComplete(
+            (outputs, error) -> {
+              if (error != null) {
+                answer.answer(null, error);
+                return;
+              }
+              PredictResponse response;
+              try {
+                response = respond(req, v, r, outputs);
+              } catch (RuntimeException e) {
+                answer.answer(null, e);
+                return;
+              }
+              answer.answer(response, null);
+            });
   }
 
   private static PredictResponse respond(
@@ -58,10 +95,10 @@ final class Dispatcher {
     PredictResponse.Builder b =
         PredictResponse.newBuilder()
             .setModelName(req.getModelName())
-            .setModelVersion(Long.toString(version.version()))
+            .setModelVersion(version.versionName())
             .setRequestId(req.getRequestId());
-    for (HostTensor t : outputs) {
-      b.addOutputs(TensorEncoder.encode(t, valid.rawOutput()));
+    for (int i = 0; i < outputs.size(); i++) {
+      b.addOutputs(TensorEncoder.encode(outputs.get(i), valid.rawOutput()));
     }
     return b.build();
   }

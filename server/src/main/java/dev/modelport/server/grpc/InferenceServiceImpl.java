@@ -10,7 +10,6 @@ import dev.modelport.v1.PredictResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.concurrent.CompletableFuture;
 
 /** {@code modelport.v1.InferenceService}: Predict and PredictStream. */
 public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceImplBase {
@@ -31,16 +30,8 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
     // A caller that goes away is noticed by the batcher (the request is dropped); answering it
     // afterwards must be a quiet no-op, not an exception on the worker thread.
     ((ServerCallStreamObserver<PredictResponse>) out).setOnCancelHandler(() -> {});
-    CompletableFuture<PredictResponse> result;
-    try {
-      result = dispatcher.dispatch(request);
-    } catch (Throwable t) {
-      Status s = StatusMapping.toStatus(t);
-      record(request, "", s, start);
-      out.onError(s.asRuntimeException());
-      return;
-    }
-    result.whenComplete(
+    dispatcher.dispatch(
+        request,
         (response, error) -> {
           if (error != null) {
             Status s = StatusMapping.toStatus(error);
@@ -72,18 +63,8 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
         Permit permit = AdmissionParsing.takePermit();
         long start = System.nanoTime();
         responder.accepted();
-        CompletableFuture<PredictResponse> result;
-        try {
-          result = dispatcher.dispatch(request);
-        } catch (Throwable t) {
-          try {
-            answer(request, null, t, start);
-          } finally {
-            permit.close();
-          }
-          return;
-        }
-        result.whenComplete(
+        dispatcher.dispatch(
+            request,
             (response, error) -> {
               try {
                 answer(request, response, error, start);

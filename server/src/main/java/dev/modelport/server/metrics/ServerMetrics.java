@@ -63,8 +63,12 @@ public final class ServerMetrics {
   private final class RequestMeters {
     final Map<String, Counter> byCode = new ConcurrentHashMap<>();
     final Timer duration;
+    final String model;
+    final String version;
 
     RequestMeters(String model, String version) {
+      this.model = model;
+      this.version = version;
       duration =
           timer(
               "modelport.request.duration",
@@ -139,21 +143,35 @@ public final class ServerMetrics {
     } else if (versions == null || !versions.contains(version)) {
       version = "";
     }
-    // Meters are looked up once per (model, version, code) and cached: this runs per request.
-    String m = model;
-    String v = version;
-    RequestMeters meters =
-        requestMeters
-            .computeIfAbsent(m, k -> new ConcurrentHashMap<>())
-            .computeIfAbsent(v, k -> new RequestMeters(m, v));
-    meters
-        .byCode
-        .computeIfAbsent(
-            code, c -> registry.counter("modelport.requests", "model", m, "version", v, "code", c))
-        .increment();
+    // Meters are looked up once per (model, version, code) and cached: this runs per request, so
+    // the common path is plain gets (computeIfAbsent with capturing lambdas allocates every call).
+    Map<String, RequestMeters> byVersion = requestMeters.get(model);
+    RequestMeters meters = byVersion == null ? null : byVersion.get(version);
+    if (meters == null) {
+      meters = meters(model, version);
+    }
+    Counter counter = meters.byCode.get(code);
+    if (counter == null) {
+      counter = counter(meters, code);
+    }
+    counter.increment();
     if (code.equals("OK")) {
       meters.duration.record(nanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  private RequestMeters meters(String m, String v) {
+    return requestMeters
+        .computeIfAbsent(m, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(v, k -> new RequestMeters(m, v));
+  }
+
+  private Counter counter(RequestMeters meters, String code) {
+    return meters.byCode.computeIfAbsent(
+        code,
+        c ->
+            registry.counter(
+                "modelport.requests", "model", meters.model, "version", meters.version, "code", c));
   }
 
   /** The observer to give a version's worker pool. */

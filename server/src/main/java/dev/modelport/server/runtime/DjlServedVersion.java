@@ -28,6 +28,7 @@ final class DjlServedVersion implements ServedVersion {
   private final List<Device> devices;
   private final Batcher<InferenceRequest> batcher;
   private final WorkerPool<InferenceRequest> pool;
+  private final String versionName;
 
   DjlServedVersion(
       String modelName,
@@ -46,6 +47,12 @@ final class DjlServedVersion implements ServedVersion {
     this.devices = List.copyOf(devices);
     this.batcher = batcher;
     this.pool = pool;
+    this.versionName = Long.toString(entry.version());
+  }
+
+  @Override
+  public String versionName() {
+    return versionName; // every answer carries it
   }
 
   @Override

@@ -5,7 +5,6 @@ import dev.modelport.server.errors.ErrorCode;
 import dev.modelport.server.errors.ModelportException;
 import dev.modelport.server.tensor.HostTensor;
 import dev.modelport.server.tensor.ValidatedRequest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -84,16 +83,41 @@ public final class InferenceRequest implements BatchItem {
     result.complete(outputs);
   }
 
-  /** Dimensions after the batch one, per input: requests that differ cannot be concatenated. */
+  /**
+   * Dimensions after the batch one, per input: requests that differ cannot be concatenated. One
+   * flat array (each input's rank, then its dimensions) keeps the key to two objects per request.
+   */
   private static Object nonBatchDims(ValidatedRequest r) {
-    List<List<Long>> key = new ArrayList<>(r.inputs().size());
+    int n = 0;
     for (HostTensor t : r.inputs()) {
-      List<Long> dims = new ArrayList<>(Math.max(0, t.rank() - 1));
-      for (int i = 1; i < t.rank(); i++) {
-        dims.add(t.dim(i));
-      }
-      key.add(dims);
+      n += Math.max(1, t.rank()); // the rank, then dimensions 1..rank-1
     }
-    return key;
+    long[] flat = new long[n];
+    int at = 0;
+    for (HostTensor t : r.inputs()) {
+      flat[at++] = t.rank();
+      for (int i = 1; i < t.rank(); i++) {
+        flat[at++] = t.dim(i);
+      }
+    }
+    return new DimsKey(flat);
+  }
+
+  /** Equal when the arrays are. */
+  private record DimsKey(long[] flat) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DimsKey k && java.util.Arrays.equals(k.flat, flat);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Arrays.hashCode(flat);
+    }
+
+    @Override
+    public String toString() {
+      return java.util.Arrays.toString(flat);
+    }
   }
 }

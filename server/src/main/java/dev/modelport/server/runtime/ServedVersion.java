@@ -17,6 +17,11 @@ public interface ServedVersion {
 
   long version();
 
+  /** {@link #version()} as answers carry it. */
+  default String versionName() {
+    return Long.toString(version());
+  }
+
   /** The store entry this was loaded from; the registry compares it to spot changed files. */
   VersionEntry entry();
 

@@ -7,7 +7,6 @@ import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.Tensor;
 import dev.modelport.v1.TensorSpec;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,34 +23,39 @@ public final class RequestValidator {
   private RequestValidator() {}
 
   public static ValidatedRequest validate(PredictRequest req, Signature sig) {
-    Map<String, Tensor> byName = new HashMap<>();
-    for (Tensor t : req.getInputsList()) {
-      if (sig.input(t.getName()).isEmpty()) {
+    List<TensorSpec> specs = sig.inputs();
+    Tensor[] bySpec = new Tensor[specs.size()];
+    for (int i = 0, n = req.getInputsCount(); i < n; i++) {
+      Tensor t = req.getInputs(i);
+      int at = sig.inputIndex(t.getName());
+      if (at < 0) {
         throw invalid(
             "input \""
                 + t.getName()
                 + "\": not an input of this model; expected "
                 + sig.inputNames());
       }
-      if (byName.put(t.getName(), t) != null) {
+      if (bySpec[at] != null) {
         throw invalid("input \"" + t.getName() + "\": sent twice");
       }
+      bySpec[at] = t;
     }
-    List<String> missing = new ArrayList<>();
-    for (TensorSpec s : sig.inputs()) {
-      if (!byName.containsKey(s.getName())) {
-        missing.add(s.getName());
+    List<String> missing = new ArrayList<>(0);
+    for (int i = 0; i < bySpec.length; i++) {
+      if (bySpec[i] == null) {
+        missing.add(specs.get(i).getName());
       }
     }
     if (!missing.isEmpty()) {
       throw invalid(
           "inputs: missing " + quoted(missing) + "; expected " + quoted(sig.inputNames()));
     }
-    List<HostTensor> inputs = new ArrayList<>(sig.inputs().size());
+    HostTensor[] inputs = new HostTensor[bySpec.length];
     long rows = -1;
     String rowsFrom = null;
-    for (TensorSpec spec : sig.inputs()) {
-      Tensor t = byName.get(spec.getName());
+    for (int i = 0; i < bySpec.length; i++) {
+      TensorSpec spec = specs.get(i);
+      Tensor t = bySpec[i];
       String what = "input \"" + spec.getName() + "\"";
       DataType dtype = checkDtype(t, spec, what);
       checkShape(t, spec, sig, what);
@@ -71,7 +75,7 @@ public final class RequestValidator {
         rows = n;
         rowsFrom = spec.getName();
       }
-      inputs.add(TensorDecoder.decode(t, dtype, what));
+      inputs[i] = TensorDecoder.decode(t, dtype, what);
     }
     if (sig.batches() && rows > sig.maxBatchSize()) {
       throw invalid(
@@ -83,11 +87,11 @@ public final class RequestValidator {
               + sig.maxBatchSize());
     }
     return new ValidatedRequest(
-        inputs,
+        List.of(inputs),
         sig.batches() ? (int) rows : 1,
         outputs(req, sig),
         req.getRawOutput(),
-        req.getParametersMap());
+        req.getParametersCount() == 0 ? Map.of() : req.getParametersMap());
   }
 
   private static DataType checkDtype(Tensor t, TensorSpec spec, String what) {
@@ -107,19 +111,20 @@ public final class RequestValidator {
   }
 
   private static void checkShape(Tensor t, TensorSpec spec, Signature sig, String what) {
-    List<Long> want = new ArrayList<>();
-    if (sig.batches()) {
-      want.add(-1L);
-    }
-    want.addAll(spec.getShapeList());
-    List<Long> got = t.getShapeList();
-    boolean fits = got.size() == want.size();
-    for (int i = 0; fits && i < got.size(); i++) {
-      long g = got.get(i);
-      fits = g >= 1 && (want.get(i) == -1 || want.get(i) == g);
+    int lead = sig.batches() ? 1 : 0;
+    boolean fits = t.getShapeCount() == lead + spec.getShapeCount();
+    for (int i = 0; fits && i < t.getShapeCount(); i++) {
+      long g = t.getShape(i);
+      long w = i < lead ? -1 : spec.getShape(i - lead);
+      fits = g >= 1 && (w == -1 || w == g);
     }
     if (!fits) {
-      throw invalid(what + ": shape " + dims(got) + " does not fit " + dims(want));
+      List<Long> want = new ArrayList<>();
+      if (sig.batches()) {
+        want.add(-1L);
+      }
+      want.addAll(spec.getShapeList());
+      throw invalid(what + ": shape " + dims(t.getShapeList()) + " does not fit " + dims(want));
     }
   }
 

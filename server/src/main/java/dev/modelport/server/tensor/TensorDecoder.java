@@ -23,13 +23,12 @@ public final class TensorDecoder {
 
   /** Decodes {@code t}, whose dtype and shape the caller has already checked against the spec. */
   public static HostTensor decode(Tensor t, DataType dtype, String what) {
-    long[] shape = t.getShapeList().stream().mapToLong(Long::longValue).toArray();
-    long count = elementCount(shape, what);
-    List<String> populated = populatedFields(t);
-    if (populated.size() > 1) {
-      throw invalid(what + ": values in " + String.join(" and ", populated) + "; send exactly one");
+    long[] shape = new long[t.getShapeCount()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = t.getShape(i);
     }
-    String field = populated.isEmpty() ? "" : populated.get(0);
+    long count = elementCount(shape, what);
+    String field = populatedField(t, what);
     int elem = DataTypes.byteSize(dtype);
     if (field.equals("raw")) {
       if (DataTypes.isVariableLength(dtype)) {
@@ -116,6 +115,50 @@ public final class TensorDecoder {
       }
     }
     return n;
+  }
+
+  /** The one value field {@code t} uses ("" for none); more than one is an error. */
+  private static String populatedField(Tensor t, String what) {
+    // the common case without a list: one field set
+    String only = "";
+    int n = 0;
+    if (!t.getRaw().isEmpty()) {
+      only = "raw";
+      n++;
+    }
+    if (t.getFloatValCount() > 0) {
+      only = "float_val";
+      n++;
+    }
+    if (t.getDoubleValCount() > 0) {
+      only = "double_val";
+      n++;
+    }
+    if (t.getIntValCount() > 0) {
+      only = "int_val";
+      n++;
+    }
+    if (t.getInt64ValCount() > 0) {
+      only = "int64_val";
+      n++;
+    }
+    if (t.getBoolValCount() > 0) {
+      only = "bool_val";
+      n++;
+    }
+    if (t.getStringValCount() > 0) {
+      only = "string_val";
+      n++;
+    }
+    if (t.getBytesValCount() > 0) {
+      only = "bytes_val";
+      n++;
+    }
+    if (n > 1) {
+      throw invalid(
+          what + ": values in " + String.join(" and ", populatedFields(t)) + "; send exactly one");
+    }
+    return only;
   }
 
   private static List<String> populatedFields(Tensor t) {

@@ -10,8 +10,8 @@ public final class TensorEncoder {
 
   public static Tensor encode(HostTensor h, boolean raw) {
     Tensor.Builder b = Tensor.newBuilder().setName(h.name()).setDtype(h.dtype());
-    for (long d : h.shape()) {
-      b.addShape(d);
+    for (int i = 0; i < h.rank(); i++) {
+      b.addShape(h.dim(i));
     }
     if (!h.isNumeric()) {
       if (h.dtype() == dev.modelport.v1.DataType.DATA_TYPE_BYTES) {
