@@ -35,9 +35,50 @@ $CLI perf --model iris --mode stream --concurrency 256 --warmup $WARM --requests
 echo "== MiniLM: 32 concurrent single-text callers, unary and one stream"
 $CLI perf --model all-minilm-l6-v2 --concurrency 32 --warmup $WARM --duration $DUR --json "$OUT/minilm-unary.json"
 $CLI perf --model all-minilm-l6-v2 --mode stream --concurrency 32 --warmup $WARM --duration $DUR --json "$OUT/minilm-stream.json"
+echo "== iris-mlp (TorchScript) at 32 callers: server vs the same model.pt under Flask + gunicorn"
+# The "wrap it in Flask" deployment: 2 sync workers, torch limited to 1 thread each (Debian packages).
+if ! python3 -c 'import flask, torch' 2>/dev/null || ! command -v gunicorn > /dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq --no-install-recommends python3-flask python3-torch gunicorn > /dev/null
+  else
+    echo "needs: apt-get install python3-flask python3-torch gunicorn" >&2; exit 1
+  fi
+fi
+MODEL_PT="$PWD/model-store/models/iris-mlp/1/model.pt" gunicorn -w 2 -b 127.0.0.1:8600 \
+  --chdir bench/python flask_predict:app > "$OUT/gunicorn.log" 2>&1 &
+gpid=$!
+until curl -sf -o /dev/null -H 'Content-Type: application/json' -d '{"inputs":[[1,2,3,4]]}' \
+  localhost:8600/predict; do sleep 0.2; done
+$CLI perf --model iris-mlp --concurrency 32 --warmup $WARM --duration $DUR \
+  --http http://127.0.0.1:8600/predict --json "$OUT/iris-mlp-vs-flask.json"
+kill $gpid; wait $gpid || true
 curl -s localhost:9500/metrics | grep -E '^modelport_(batch_size_rows|compute_seconds)_(sum|count)' > "$OUT/server-metrics.txt"
 echo "RSS after load: $(( $(ps -o rss= -p $pid) / 1024 )) MiB" | tee -a "$OUT/startup.txt"
 kill -TERM $pid; wait $pid || true
 echo "== MiniLM: in-process batch 32 (the engine's ceiling)"
 $CLI perf --model all-minilm-l6-v2 --in-process --rows 32 --concurrency 1 --warmup $WARM --duration $DUR --json "$OUT/minilm-inprocess.json"
+echo "== heap allocated per iris request at 64 callers (GC log; -Xmn32m for frequent young collections)"
+java -Xmn32m -Xlog:gc:file="$OUT/alloc-gc.log" -jar $SERVER --port 8500 --metrics-port 9500 > "$OUT/server-alloc.log" 2>&1 &
+pid=$!
+until grep -q "SERVING after" "$OUT/server-alloc.log"; do sleep 0.1; done
+served() { curl -s localhost:9500/metrics | awk '/^modelport_requests_total/ && /model="iris"/ {s += $2} END {printf "%d", s}'; }
+pauses() { grep -c 'Pause Young' "$OUT/alloc-gc.log"; }
+$CLI perf --model iris --concurrency 64 --warmup 2 --duration 8 > /dev/null   # JIT warm-up, not counted
+a=$(served); ga=$(pauses)
+$CLI perf --model iris --concurrency 64 --warmup 0 --duration $DUR > /dev/null
+b=$(served); gb=$(pauses)
+python3 bench/gc_alloc.py "$OUT/alloc-gc.log" $((b - a)) $((ga - 1)) $((gb - 1)) | sed 's/^/server: /' | tee "$OUT/alloc.txt"
+# The echo floor (grpc-java alone, same messages): 300k requests, whole run, its JIT warm-up included.
+java -Dmodelport.perf.echoJvmArgs="-Xmn32m -Xlog:gc:file=$OUT/alloc-echo-gc.log" -jar cli/target/modelport-cli.jar \
+  perf --model iris --concurrency 64 --warmup 0 --requests 300000 --echo > /dev/null 2>&1
+python3 bench/gc_alloc.py "$OUT/alloc-echo-gc.log" 300000 | sed 's/^/echo floor: /' | tee -a "$OUT/alloc.txt"
+kill -TERM $pid; wait $pid || true
+echo "== warm-up: iris-mlp at 32 callers in five 3 s windows from SERVING, then again on the warm server"
+# Both sweeps start from a fresh (cold) client, so the difference is the server's own warm-up.
+java -jar $SERVER --port 8500 --metrics-port 9500 > "$OUT/server-warmup.log" 2>&1 &
+pid=$!
+until grep -q "SERVING after" "$OUT/server-warmup.log"; do sleep 0.1; done
+$CLI perf --model iris-mlp --concurrency 32,32,32,32,32 --warmup 0 --duration 3 --json "$OUT/warmup-cold-server.json"
+$CLI perf --model iris-mlp --concurrency 32,32,32,32,32 --warmup 0 --duration 3 --json "$OUT/warmup-warm-server.json"
+kill -TERM $pid; wait $pid || true
 echo "done: $OUT"

@@ -6,6 +6,7 @@ import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,18 @@ public final class Listeners {
     ServerCredentials creds = TlsSetup.credentials(o.tlsCert(), o.tlsKey(), o.tlsClientCa());
     List<ServerBuilder<?>> out = new ArrayList<>();
     if (!o.udsOnly()) {
-      out.add(configure(NettyServerBuilder.forPort(o.port(), creds), o));
+      NettyServerBuilder tcp = NettyServerBuilder.forPort(o.port(), creds);
+      if (o.eventLoopThreads() > 0) {
+        // gRPC's shared default is 2 x cores transport threads; these are daemon threads, like
+        // gRPC's own, so they never hold the JVM open
+        EpollEventLoopGroup boss = new EpollEventLoopGroup(1, daemonThreads("modelport-accept"));
+        EpollEventLoopGroup workers =
+            new EpollEventLoopGroup(o.eventLoopThreads(), daemonThreads("modelport-transport"));
+        tcp.channelType(EpollServerSocketChannel.class)
+            .bossEventLoopGroup(boss)
+            .workerEventLoopGroup(workers);
+      }
+      out.add(configure(tcp, o));
     }
     if (o.uds() != null) {
       Files.deleteIfExists(o.uds()); // a stale socket from a killed process would block the bind
@@ -40,6 +52,10 @@ public final class Listeners {
               o));
     }
     return out;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+    return new io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory(prefix, true);
   }
 
   private static NettyServerBuilder configure(NettyServerBuilder b, ServerOptions o) {

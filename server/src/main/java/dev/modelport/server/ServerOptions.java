@@ -36,6 +36,8 @@ import java.util.Map;
  *     the client (HTTP/2 MAX_CONCURRENT_STREAMS)
  * @param torchThreads PyTorch's process-wide intra-op threads (0 = the default, see EngineThreads)
  * @param torchInteropThreads PyTorch's inter-op threads (0 = the default)
+ * @param eventLoopThreads gRPC transport (Netty event loop) threads for TCP (0 = gRPC's default, 2
+ *     x cores)
  */
 public record ServerOptions(
     int port,
@@ -56,7 +58,8 @@ public record ServerOptions(
     int requestMemoryPercent,
     int maxCallsPerConnection,
     int torchThreads,
-    int torchInteropThreads) {
+    int torchInteropThreads,
+    int eventLoopThreads) {
 
   /** Large enough for a max_batch_size batch of the default models with room to spare. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -96,6 +99,7 @@ public record ServerOptions(
         --torch-threads N          PyTorch intra-op threads, one pool for the process (default 1:
                                    OpenMP threads spin; set OMP_WAIT_POLICY=PASSIVE to raise it)
         --torch-interop-threads N  PyTorch inter-op threads (default 1)
+        --event-loop-threads N     gRPC transport threads for TCP (default 0 = gRPC's 2 x cores)
         --check-store              load every model, print their states, exit 0 if all are READY
       """;
 
@@ -120,7 +124,8 @@ public record ServerOptions(
             "request-memory-percent",
             "max-calls-per-connection",
             "torch-threads",
-            "torch-interop-threads")) {
+            "torch-interop-threads",
+            "event-loop-threads")) {
       FLAGS.put(f, true);
     }
     FLAGS.put("uds-only", false);
@@ -214,7 +219,8 @@ public record ServerOptions(
                 1,
                 Integer.MAX_VALUE),
         (int) number(v, "torch-threads", 0, 1, 1024),
-        (int) number(v, "torch-interop-threads", 0, 1, 1024));
+        (int) number(v, "torch-interop-threads", 0, 1, 1024),
+        (int) number(v, "event-loop-threads", 0, 0, 1024));
   }
 
   private static Path file(Map<String, String> v, String flag) throws UsageException {
