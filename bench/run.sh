@@ -11,6 +11,10 @@ CLI="java -jar cli/target/modelport-cli.jar"
 WARM=${WARM:-5}
 DUR=${DUR:-10}
 
+for port in 8500 9500 8600; do
+  if ss -ltn | grep -q ":$port "; then echo "port $port is in use: stop what listens there first" >&2; exit 1; fi
+done
+
 echo "== machine"; (nproc; grep -m1 'model name' /proc/cpuinfo; java -version 2>&1 | head -1) | tee "$OUT/machine.txt"
 
 echo "== startup to SERVING (3 runs) and RSS"

@@ -12,7 +12,8 @@ import dev.modelport.v1.Tensor;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -39,19 +40,79 @@ import java.util.concurrent.TimeUnit;
 public final class ModelportClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final Duration deadline;
+  private final Duration streamDeadline; // null: streams run until closed
   private final CallCredentials credentials;
   private final boolean ownsChannel;
+  private final PredictOptions options;
 
   ModelportClient(
       ManagedChannel channel, Duration deadline, CallCredentials credentials, boolean ownsChannel) {
+    this(channel, deadline, null, credentials, ownsChannel, PredictOptions.DEFAULTS);
+  }
+
+  private ModelportClient(
+      ManagedChannel channel,
+      Duration deadline,
+      Duration streamDeadline,
+      CallCredentials credentials,
+      boolean ownsChannel,
+      PredictOptions options) {
     this.channel = channel;
     this.deadline = deadline;
+    this.streamDeadline = streamDeadline;
     this.credentials = credentials;
     this.ownsChannel = ownsChannel;
+    this.options = options;
   }
 
   public static ModelportClientBuilder builder() {
     return new ModelportClientBuilder();
+  }
+
+  /**
+   * A client on the same channel whose unary calls get {@code deadline} instead. Cheap; closing it
+   * does nothing (close the original).
+   */
+  public ModelportClient withDeadline(Duration deadline) {
+    if (deadline.isNegative() || deadline.isZero()) {
+      throw new IllegalArgumentException("deadline: must be positive, got " + deadline);
+    }
+    return new ModelportClient(channel, deadline, streamDeadline, credentials, false, options);
+  }
+
+  /**
+   * A client on the same channel whose streams ({@link #openSession}, {@link #predictAll}) must end
+   * within {@code deadline}; by default a stream runs until it is closed.
+   */
+  public ModelportClient withStreamDeadline(Duration deadline) {
+    if (deadline.isNegative() || deadline.isZero()) {
+      throw new IllegalArgumentException("deadline: must be positive, got " + deadline);
+    }
+    return new ModelportClient(channel, this.deadline, deadline, credentials, false, options);
+  }
+
+  /**
+   * A client on the same channel that applies {@code options} (version, parameters, outputs, raw
+   * output) to every request it sends, where the request leaves the field unset.
+   */
+  public ModelportClient withOptions(PredictOptions options) {
+    return new ModelportClient(
+        channel,
+        deadline,
+        streamDeadline,
+        credentials,
+        false,
+        java.util.Objects.requireNonNull(options, "options"));
+  }
+
+  /** The deadline of unary calls. */
+  public Duration deadline() {
+    return deadline;
+  }
+
+  /** The options applied to every request. */
+  public PredictOptions options() {
+    return options;
   }
 
   /** The underlying channel, for generated stubs of your own. */
@@ -86,10 +147,13 @@ public final class ModelportClient implements AutoCloseable {
         PredictRequest.newBuilder().setModelName(model).addAllInputs(List.of(inputs)).build());
   }
 
-  /** Runs {@code request}; the future completes with the answer or a StatusRuntimeException. */
+  /**
+   * Runs {@code request}; the future completes with the answer or a StatusRuntimeException.
+   * Cancelling the future cancels the call: the server drops the request if it has not run yet.
+   */
   public CompletableFuture<PredictResponse> predictAsync(PredictRequest request) {
     Unary<PredictResponse> call = new Unary<>();
-    timedInference().predict(request, call);
+    timedInference().predict(options.applyTo(request), call);
     return call.future;
   }
 
@@ -129,7 +193,11 @@ public final class ModelportClient implements AutoCloseable {
    * PredictSession#submit} blocks beyond that, so a producer of any speed runs in constant memory.
    */
   public PredictSession openSession(int maxInFlight) {
-    return new PredictSession(inferenceStub(), maxInFlight);
+    InferenceServiceGrpc.InferenceServiceStub stub = inferenceStub();
+    if (streamDeadline != null) {
+      stub = stub.withDeadlineAfter(streamDeadline.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    return new PredictSession(stub, maxInFlight, options);
   }
 
   /**
@@ -159,6 +227,11 @@ public final class ModelportClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for {@code f}. A failure is rethrown as a new {@link StatusRuntimeException} created
+   * here, so its stack trace shows the caller's frames (the gRPC thread's exception is its cause),
+   * with the same status and trailers.
+   */
   static <T> T await(CompletableFuture<T> f) {
     try {
       return f.get();
@@ -169,17 +242,48 @@ public final class ModelportClient implements AutoCloseable {
           .withDescription("interrupted")
           .withCause(e)
           .asRuntimeException();
+    } catch (java.util.concurrent.CancellationException e) {
+      throw io.grpc.Status.CANCELLED
+          .withDescription("cancelled by the caller")
+          .withCause(e)
+          .asRuntimeException();
     } catch (ExecutionException | CompletionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
+      Throwable cause = e.getCause();
+      io.grpc.Status status = io.grpc.Status.fromThrowable(cause);
+      if (status.getCode() == io.grpc.Status.Code.UNKNOWN
+          && !(cause instanceof StatusRuntimeException)
+          && !(cause instanceof io.grpc.StatusException)
+          && cause instanceof RuntimeException re) {
+        throw re; // not a gRPC failure (e.g. a bug in a callback): as it was
       }
-      throw io.grpc.Status.fromThrowable(e.getCause()).asRuntimeException();
+      throw new StatusRuntimeException(
+          status.withCause(cause), io.grpc.Status.trailersFromThrowable(cause));
     }
   }
 
-  /** A unary call's answer as a future. */
-  private static final class Unary<T> implements StreamObserver<T> {
-    final CompletableFuture<T> future = new CompletableFuture<>();
+  /**
+   * A unary call's answer as a future; cancelling the future cancels the call (grpc-java's own
+   * future stub does the same).
+   */
+  private static final class Unary<T> implements ClientResponseObserver<Object, T> {
+    final CompletableFuture<T> future =
+        new CompletableFuture<>() {
+          @Override
+          public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            ClientCallStreamObserver<Object> c = call;
+            if (cancelled && c != null) {
+              c.cancel("the caller cancelled the future", null);
+            }
+            return cancelled;
+          }
+        };
+    private volatile ClientCallStreamObserver<Object> call;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
+      this.call = requestStream;
+    }
 
     @Override
     public void onNext(T value) {

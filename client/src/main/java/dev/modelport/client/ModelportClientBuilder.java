@@ -28,7 +28,8 @@ public final class ModelportClientBuilder {
   private ManagedChannel channel;
   private ChannelCredentials credentials = InsecureChannelCredentials.create();
   private Duration deadline = Duration.ofSeconds(30);
-  private int maxAttempts = 5;
+  private RetryPolicy retry = RetryPolicy.DEFAULT;
+  private java.util.function.Consumer<ManagedChannelBuilder<?>> customizer = b -> {};
   private String token;
   private int maxMessageBytes = 64 << 20;
 
@@ -59,7 +60,8 @@ public final class ModelportClientBuilder {
   }
 
   /** TLS, trusting {@code caPem} (null: the JVM's trust store). */
-  public ModelportClientBuilder tls(File caPem) throws IOException {
+  public ModelportClientBuilder tls(@org.jspecify.annotations.Nullable File caPem)
+      throws IOException {
     TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
     if (caPem != null) {
       b.trustManager(caPem);
@@ -88,12 +90,26 @@ public final class ModelportClientBuilder {
     return this;
   }
 
-  /** Attempts per call, retrying UNAVAILABLE with backoff (default 5; 1 turns retries off). */
+  /** Attempts per call under the current retry policy (default 5; 1 turns retries off). */
   public ModelportClientBuilder maxAttempts(int maxAttempts) {
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException("maxAttempts: at least 1");
-    }
-    this.maxAttempts = maxAttempts;
+    this.retry = retry.withMaxAttempts(maxAttempts);
+    return this;
+  }
+
+  /** Which failures are retried, how often and how fast (default {@link RetryPolicy#DEFAULT}). */
+  public ModelportClientBuilder retryPolicy(RetryPolicy policy) {
+    this.retry = java.util.Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
+   * Adjusts the channel before it is built: interceptors, an executor, keepalive, user agent. Runs
+   * before the client sets its round-robin, health-checking and retry configuration, which it
+   * keeps. Not used with {@link #channel}.
+   */
+  public ModelportClientBuilder channelCustomizer(
+      java.util.function.Consumer<ManagedChannelBuilder<?>> customizer) {
+    this.customizer = java.util.Objects.requireNonNull(customizer, "customizer");
     return this;
   }
 
@@ -122,9 +138,11 @@ public final class ModelportClientBuilder {
     } else {
       b = Grpc.newChannelBuilder(target, credentials);
     }
-    b.defaultServiceConfig(serviceConfig(maxAttempts)).maxInboundMessageSize(maxMessageBytes);
-    if (maxAttempts > 1) {
-      b.enableRetry().maxRetryAttempts(maxAttempts);
+    b.maxInboundMessageSize(maxMessageBytes);
+    customizer.accept(b);
+    b.defaultServiceConfig(serviceConfig(retry));
+    if (retry.maxAttempts() > 1) {
+      b.enableRetry().maxRetryAttempts(retry.maxAttempts());
     } else {
       b.disableRetry();
     }
@@ -135,27 +153,17 @@ public final class ModelportClientBuilder {
    * Round-robin across resolved addresses, skipping replicas whose {@code
    * modelport.v1.InferenceService} health is NOT_SERVING (client-side health checking: a replica
    * draining on SIGTERM, or with a model that has no READY version, leaves the rotation as soon as
-   * its health changes); UNAVAILABLE retried with exponential backoff.
+   * its health changes); failures retried as {@code retry} says.
    */
-  static Map<String, Object> serviceConfig(int maxAttempts) {
+  static Map<String, Object> serviceConfig(RetryPolicy retry) {
     List<Object> names = new ArrayList<>();
     names.add(Map.of("service", "modelport.v1.InferenceService"));
     names.add(Map.of("service", "modelport.v1.ModelService", "method", "ListModels"));
     names.add(Map.of("service", "modelport.v1.ModelService", "method", "GetModel"));
-    Map<String, Object> retry =
-        Map.of(
-            "maxAttempts",
-            (double) Math.max(2, maxAttempts),
-            "initialBackoff",
-            "0.05s",
-            "maxBackoff",
-            "2s",
-            "backoffMultiplier",
-            2.0,
-            "retryableStatusCodes",
-            List.of("UNAVAILABLE"));
     Map<String, Object> method =
-        maxAttempts > 1 ? Map.of("name", names, "retryPolicy", retry) : Map.of("name", names);
+        retry.maxAttempts() > 1
+            ? Map.of("name", names, "retryPolicy", retry.serviceConfig())
+            : Map.of("name", names);
     return Map.of(
         "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
         "healthCheckConfig", Map.of("serviceName", "modelport.v1.InferenceService"),

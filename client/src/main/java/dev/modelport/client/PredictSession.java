@@ -48,7 +48,15 @@ public final class PredictSession implements AutoCloseable {
 
   private volatile Throwable failure;
 
+  private final PredictOptions options;
+
   PredictSession(InferenceServiceGrpc.InferenceServiceStub stub, int maxInFlight) {
+    this(stub, maxInFlight, PredictOptions.DEFAULTS);
+  }
+
+  PredictSession(
+      InferenceServiceGrpc.InferenceServiceStub stub, int maxInFlight, PredictOptions options) {
+    this.options = options;
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("maxInFlight: at least 1");
     }
@@ -107,6 +115,7 @@ public final class PredictSession implements AutoCloseable {
   public CompletableFuture<PredictResponse> submit(PredictRequest request)
       throws InterruptedException {
     checkOpen();
+    request = options.applyTo(request);
     permits.acquire();
     String id =
         request.getRequestId().isEmpty() ? "mp-" + ids.incrementAndGet() : request.getRequestId();

@@ -30,6 +30,8 @@ public final class StreamResults implements Iterator<StreamResult>, AutoCloseabl
   private CompletableFuture<StreamResult> next;
   private boolean ended;
   private volatile RuntimeException sourceFailure;
+  private final java.util.concurrent.atomic.AtomicLong ids =
+      new java.util.concurrent.atomic.AtomicLong();
 
   StreamResults(
       PredictSession session, Iterator<PredictRequest> source, int maxInFlight, boolean ordered) {
@@ -45,7 +47,12 @@ public final class StreamResults implements Iterator<StreamResult>, AutoCloseabl
     try {
       while (source.hasNext()) {
         window.acquire();
-        PredictRequest req = source.next();
+        PredictRequest given = source.next();
+        // every result names its request: ids are given here when the caller set none
+        PredictRequest req =
+            given.getRequestId().isEmpty()
+                ? given.toBuilder().setRequestId("mp-" + ids.incrementAndGet()).build()
+                : given;
         CompletableFuture<StreamResult> result;
         try {
           result =
@@ -122,6 +129,15 @@ public final class StreamResults implements Iterator<StreamResult>, AutoCloseabl
     next = null;
     window.release();
     return r;
+  }
+
+  /** The remaining results as a sequential stream (closing the stream closes these results). */
+  public java.util.stream.Stream<StreamResult> stream() {
+    return java.util.stream.StreamSupport.stream(
+            java.util.Spliterators.spliteratorUnknownSize(
+                this, java.util.Spliterator.ORDERED | java.util.Spliterator.NONNULL),
+            false)
+        .onClose(this::close);
   }
 
   /** Stops sending and cancels what is outstanding. */

@@ -133,6 +133,115 @@ public final class Tensors {
     return packed(name, DataType.DATA_TYPE_INT64, b, shape);
   }
 
+  /** FLOAT64 of any shape from flat row-major {@code values}. */
+  public static Tensor ofDoubles(String name, double[] values, long... shape) {
+    checkCount(values.length, shape);
+    ByteBuffer b = buffer((long) values.length * 8);
+    for (double v : values) {
+      b.putDouble(v);
+    }
+    return packed(name, DataType.DATA_TYPE_FLOAT64, b, shape);
+  }
+
+  /** INT32 of any shape from flat row-major {@code values}. */
+  public static Tensor ofInts(String name, int[] values, long... shape) {
+    checkCount(values.length, shape);
+    ByteBuffer b = buffer((long) values.length * 4);
+    for (int v : values) {
+      b.putInt(v);
+    }
+    return packed(name, DataType.DATA_TYPE_INT32, b, shape);
+  }
+
+  /** INT8 of any shape from flat row-major {@code values}. */
+  public static Tensor ofInt8(String name, byte[] values, long... shape) {
+    checkCount(values.length, shape);
+    return packed(name, DataType.DATA_TYPE_INT8, buffer(values.length).put(values), shape);
+  }
+
+  /** UINT8 of any shape from flat row-major {@code values} (each 0..255; e.g. image pixels). */
+  public static Tensor ofUint8(String name, int[] values, long... shape) {
+    checkCount(values.length, shape);
+    ByteBuffer b = buffer(values.length);
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] < 0 || values[i] > 255) {
+        throw new IllegalArgumentException(
+            name + ": value [" + i + "] = " + values[i] + " is outside 0..255");
+      }
+      b.put((byte) values[i]);
+    }
+    return packed(name, DataType.DATA_TYPE_UINT8, b, shape);
+  }
+
+  /** FLOAT16 of any shape from flat row-major {@code values}, rounded to half precision. */
+  public static Tensor ofFloat16(String name, float[] values, long... shape) {
+    checkCount(values.length, shape);
+    ByteBuffer b = buffer((long) values.length * 2);
+    for (float v : values) {
+      b.putShort(floatToHalf(v));
+    }
+    return packed(name, DataType.DATA_TYPE_FLOAT16, b, shape);
+  }
+
+  /** BOOL of any shape from flat row-major {@code values}. */
+  public static Tensor ofBooleans(String name, boolean[] values, long... shape) {
+    checkCount(values.length, shape);
+    ByteBuffer b = buffer(values.length);
+    for (boolean v : values) {
+      b.put((byte) (v ? 1 : 0));
+    }
+    return packed(name, DataType.DATA_TYPE_BOOL, b, shape);
+  }
+
+  /** The output named {@code name} of {@code response}; the exception lists the outputs it has. */
+  public static Tensor output(dev.modelport.v1.PredictResponse response, String name) {
+    for (Tensor t : response.getOutputsList()) {
+      if (t.getName().equals(name)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException(
+        "no output \""
+            + name
+            + "\" in the answer; it has "
+            + response.getOutputsList().stream().map(Tensor::getName).toList());
+  }
+
+  /** A 2-d INT64 tensor as rows. */
+  public static long[][] toLongMatrix(Tensor t) {
+    int[] rc = rowsCols(t);
+    long[] flat = toLongs(t);
+    long[][] out = new long[rc[0]][rc[1]];
+    for (int i = 0; i < rc[0]; i++) {
+      System.arraycopy(flat, i * rc[1], out[i], 0, rc[1]);
+    }
+    return out;
+  }
+
+  /** A 2-d FLOAT64 tensor as rows. */
+  public static double[][] toDoubleMatrix(Tensor t) {
+    int[] rc = rowsCols(t);
+    double[] flat = toDoubles(t);
+    double[][] out = new double[rc[0]][rc[1]];
+    for (int i = 0; i < rc[0]; i++) {
+      System.arraycopy(flat, i * rc[1], out[i], 0, rc[1]);
+    }
+    return out;
+  }
+
+  /** A STRING tensor's values as an array. */
+  public static String[] toStringArray(Tensor t) {
+    return toStrings(t).toArray(String[]::new);
+  }
+
+  private static int[] rowsCols(Tensor t) {
+    if (t.getShapeCount() != 2) {
+      throw new IllegalArgumentException(
+          t.getName() + ": shape " + t.getShapeList() + " is not 2-d");
+    }
+    return new int[] {Math.toIntExact(t.getShape(0)), Math.toIntExact(t.getShape(1))};
+  }
+
   /** STRING {@code [n]}: one UTF-8 string per row (e.g. texts to embed). */
   public static Tensor ofStrings(String name, String... values) {
     return Tensor.newBuilder()
@@ -312,6 +421,41 @@ public final class Tensors {
     }
     throw new IllegalArgumentException(
         "tensor \"" + t.getName() + "\" is " + t.getDtype() + ", not " + List.of(allowed));
+  }
+
+  /** IEEE 754 half precision, rounded to nearest even (Java 17 has no Float.floatToFloat16). */
+  static short floatToHalf(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    int sign = (bits >>> 16) & 0x8000;
+    int exp = (bits >>> 23) & 0xff;
+    int mant = bits & 0x7fffff;
+    if (exp == 0xff) { // infinity, or NaN (kept a NaN)
+      return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 | (mant >>> 13) : 0));
+    }
+    int e = exp - 127 + 15;
+    if (e >= 0x1f) {
+      return (short) (sign | 0x7c00); // too large: infinity
+    }
+    if (e <= 0) { // a half subnormal, or zero
+      if (e < -10) {
+        return (short) sign;
+      }
+      int full = mant | 0x800000;
+      int shift = 14 - e;
+      int half = full >>> shift;
+      int rest = full & ((1 << shift) - 1);
+      int mid = 1 << (shift - 1);
+      if (rest > mid || (rest == mid && (half & 1) != 0)) {
+        half++;
+      }
+      return (short) (sign | half);
+    }
+    int half = (e << 10) | (mant >>> 13);
+    int rest = mant & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) {
+      half++; // a carry into the exponent is the right rounding (up to infinity at the top)
+    }
+    return (short) (sign | half);
   }
 
   private static float halfToFloat(short h) {

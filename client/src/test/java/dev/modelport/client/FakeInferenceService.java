@@ -14,6 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FakeInferenceService extends InferenceServiceGrpc.InferenceServiceImplBase {
   final AtomicInteger received = new AtomicInteger();
+  volatile PredictRequest last;
+  volatile io.grpc.Deadline lastDeadline;
+
+  /** Counts down when the caller cancels a "silent" call. */
+  final java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+
+  /** Model "busy" answers RESOURCE_EXHAUSTED while this is above 0, counting it down. */
+  final AtomicInteger busyAnswers = new AtomicInteger();
 
   static PredictResponse answer(PredictRequest r) {
     float[] x = Tensors.toFloats(r.getInputs(0));
@@ -34,11 +42,23 @@ final class FakeInferenceService extends InferenceServiceGrpc.InferenceServiceIm
   @Override
   public void predict(PredictRequest r, StreamObserver<PredictResponse> out) {
     received.incrementAndGet();
+    last = r;
+    lastDeadline = io.grpc.Context.current().getDeadline();
     switch (r.getModelName()) {
+      case "busy" -> {
+        if (busyAnswers.getAndDecrement() > 0) {
+          out.onError(Status.RESOURCE_EXHAUSTED.withDescription("busy").asRuntimeException());
+        } else {
+          out.onNext(answer(r));
+          out.onCompleted();
+        }
+      }
       case "bad" ->
           out.onError(
               Status.INVALID_ARGUMENT.withDescription("input \"x\": bad").asRuntimeException());
-      case "silent" -> {}
+      case "silent" ->
+          ((io.grpc.stub.ServerCallStreamObserver<PredictResponse>) out)
+              .setOnCancelHandler(cancelled::countDown);
       default -> {
         out.onNext(answer(r));
         out.onCompleted();

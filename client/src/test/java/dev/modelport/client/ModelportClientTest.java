@@ -184,11 +184,102 @@ class ModelportClientTest {
 
   @Test
   void serviceConfig_retriesUnavailable_andBalancesRoundRobin() {
-    var config = ModelportClientBuilder.serviceConfig(5);
+    var config = ModelportClientBuilder.serviceConfig(RetryPolicy.DEFAULT);
     assertThat(config.toString())
         .contains("round_robin")
         .contains("UNAVAILABLE")
         .contains("maxAttempts=5.0");
-    assertThat(ModelportClientBuilder.serviceConfig(1).toString()).doesNotContain("retryPolicy");
+    assertThat(ModelportClientBuilder.serviceConfig(RetryPolicy.NONE).toString())
+        .doesNotContain("retryPolicy");
+    assertThat(
+            ModelportClientBuilder.serviceConfig(
+                    RetryPolicy.DEFAULT
+                        .withCodes(Status.Code.UNAVAILABLE, Status.Code.RESOURCE_EXHAUSTED)
+                        .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), 1.5))
+                .toString())
+        .contains("retryableStatusCodes=[RESOURCE_EXHAUSTED, UNAVAILABLE]")
+        .contains("initialBackoff=0.1s")
+        .contains("maxBackoff=1s")
+        .contains("backoffMultiplier=1.5");
+  }
+
+  @Test
+  void withOptions_fillsWhatTheRequestLeavesUnset_andTheOriginalKeepsItsOwn() {
+    ModelportClient v2 =
+        client.withOptions(
+            PredictOptions.builder()
+                .version("2")
+                .parameter("normalize", "false")
+                .outputNames("y")
+                .rawOutput(true)
+                .build());
+    v2.predict(row("m", 1));
+    assertThat(fake.last.getModelVersion()).isEqualTo("2");
+    assertThat(fake.last.getParametersMap()).containsEntry("normalize", "false");
+    assertThat(fake.last.getOutputNamesList()).containsExactly("y");
+    assertThat(fake.last.getRawOutput()).isTrue();
+    v2.predict(row("m", 1).toBuilder().setModelVersion("7").build());
+    assertThat(fake.last.getModelVersion()).as("the request's own version wins").isEqualTo("7");
+    client.predict(row("m", 1));
+    assertThat(fake.last.getModelVersion()).isEmpty();
+    assertThat(fake.last.getRawOutput()).isFalse();
+  }
+
+  @Test
+  void withDeadline_givesThatDeadlineToEachCall() {
+    client.withDeadline(Duration.ofMillis(1500)).predict(row("m", 1));
+    assertThat(fake.lastDeadline.timeRemaining(TimeUnit.MILLISECONDS)).isBetween(1L, 1500L);
+    client.predict(row("m", 1));
+    assertThat(fake.lastDeadline.timeRemaining(TimeUnit.MILLISECONDS)).isGreaterThan(20_000L);
+  }
+
+  @Test
+  void cancellingTheFuture_cancelsTheCallOnTheServer() throws Exception {
+    CompletableFuture<PredictResponse> f = client.predictAsync(row("silent", 1));
+    assertThat(f.cancel(true)).isTrue();
+    assertThat(fake.cancelled.await(10, TimeUnit.SECONDS))
+        .as("the server saw the call cancelled")
+        .isTrue();
+  }
+
+  @Test
+  void failures_carryTheCallersStackAndTheStatus() {
+    assertThatThrownBy(() -> client.predict(row("bad", 1)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStackTrace())
+                  .anyMatch(
+                      f -> f.getMethodName().equals("failures_carryTheCallersStackAndTheStatus"));
+            });
+  }
+
+  @Test
+  void retryPolicy_retriesTheCodesItNames_onARealPort() throws Exception {
+    Server tcp =
+        io.grpc.Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
+            .addService(fake)
+            .build()
+            .start();
+    try (ModelportClient plain =
+            ModelportClient.builder().target("localhost:" + tcp.getPort()).build();
+        ModelportClient patient =
+            ModelportClient.builder()
+                .target("localhost:" + tcp.getPort())
+                .retryPolicy(
+                    RetryPolicy.DEFAULT
+                        .withCodes(Status.Code.UNAVAILABLE, Status.Code.RESOURCE_EXHAUSTED)
+                        .withBackoff(Duration.ofMillis(10), Duration.ofMillis(50), 2.0))
+                .build()) {
+      fake.busyAnswers.set(2);
+      assertThatThrownBy(() -> plain.predict(row("busy", 1)))
+          .hasMessageContaining("RESOURCE_EXHAUSTED");
+      fake.busyAnswers.set(2);
+      assertThat(patient.predict(row("busy", 1)).getOutputsCount()).isEqualTo(1);
+      assertThat(fake.busyAnswers.get()).as("two refusals, then the answer").isEqualTo(-1);
+    } finally {
+      tcp.shutdownNow();
+    }
   }
 }

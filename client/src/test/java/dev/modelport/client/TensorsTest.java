@@ -79,4 +79,53 @@ class TensorsTest {
     assertThatThrownBy(() -> Tensors.toLongs(Tensors.of("x", new float[][] {{1f}})))
         .hasMessageContaining("is DATA_TYPE_FLOAT32");
   }
+
+  @Test
+  void everyDtype_roundTrips() {
+    assertThat(Tensors.toInts(Tensors.ofUint8("u", new int[] {0, 7, 255}, 3)))
+        .containsExactly(0, 7, 255);
+    assertThat(Tensors.toInts(Tensors.ofInt8("i", new byte[] {-128, 0, 127}, 3)))
+        .containsExactly(-128, 0, 127);
+    assertThat(Tensors.toInts(Tensors.ofInts("i", new int[] {-5, 6}, 1, 2))).containsExactly(-5, 6);
+    assertThat(Tensors.toDoubleMatrix(Tensors.ofDoubles("d", new double[] {1.5, -2}, 1, 2)))
+        .isDeepEqualTo(new double[][] {{1.5, -2}});
+    assertThat(Tensors.toBooleans(Tensors.ofBooleans("b", new boolean[] {true, false}, 2)))
+        .containsExactly(true, false);
+    assertThat(Tensors.toLongMatrix(Tensors.ofLongs("l", new long[] {1, 2, 3, 4}, 2, 2)))
+        .isDeepEqualTo(new long[][] {{1, 2}, {3, 4}});
+    assertThatThrownBy(() -> Tensors.ofUint8("u", new int[] {256}, 1))
+        .hasMessageContaining("u: value [0] = 256 is outside 0..255");
+  }
+
+  @Test
+  void float16_roundsToNearestEven() {
+    float[] in = {
+      0f, -0f, 1f, -2.5f, 65504f, 1e-7f, 6.1e-5f, 70000f, 1.0009765625f, 1.00146484375f
+    };
+    float[] out = Tensors.toFloats(Tensors.ofFloat16("h", in, in.length));
+    assertThat(out[0]).isEqualTo(0f);
+    assertThat(Float.floatToRawIntBits(out[1])).isEqualTo(Float.floatToRawIntBits(-0f));
+    assertThat(out[2]).isEqualTo(1f);
+    assertThat(out[3]).isEqualTo(-2.5f);
+    assertThat(out[4]).as("largest half").isEqualTo(65504f);
+    assertThat(out[5]).as("subnormal half 2^-24 * 2").isEqualTo(0x1p-23f);
+    assertThat(out[6]).isCloseTo(6.1e-5f, org.assertj.core.data.Offset.offset(1e-7f));
+    assertThat(out[7]).isEqualTo(Float.POSITIVE_INFINITY);
+    assertThat(out[8]).as("exactly 1 + 2^-10").isEqualTo(1.0009765625f);
+    assertThat(out[9]).as("halfway between 1+2^-10 and 1+2^-9: to even").isEqualTo(1.001953125f);
+    assertThat(Float.isNaN(Tensors.toFloats(Tensors.ofFloat16("n", new float[] {Float.NaN}, 1))[0]))
+        .isTrue();
+  }
+
+  @Test
+  void outputByName_orAListOfWhatThereIs() {
+    var r =
+        dev.modelport.v1.PredictResponse.newBuilder()
+            .addOutputs(Tensors.ofFloats("a", new float[] {1}, 1))
+            .addOutputs(Tensors.ofFloats("b", new float[] {2}, 1))
+            .build();
+    assertThat(Tensors.toFloats(Tensors.output(r, "b"))).containsExactly(2f);
+    assertThatThrownBy(() -> Tensors.output(r, "c"))
+        .hasMessage("no output \"c\" in the answer; it has [a, b]");
+  }
 }
