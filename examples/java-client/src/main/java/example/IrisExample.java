@@ -45,7 +45,7 @@ public final class IrisExample {
         client.predict("iris", Tensors.of("features", new float[][] {{1f, 2f}}));
         check(false, "a 2-column row must be refused");
       } catch (StatusRuntimeException e) {
-        System.out.println("refused as expected: " + e.getStatus());
+        System.out.println("refused as expected: " + e.getMessage());
         check(e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT expected");
       }
 

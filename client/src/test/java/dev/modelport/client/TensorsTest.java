@@ -100,7 +100,17 @@ class TensorsTest {
   @Test
   void float16_roundsToNearestEven() {
     float[] in = {
-      0f, -0f, 1f, -2.5f, 65504f, 1e-7f, 6.1e-5f, 70000f, 1.0009765625f, 1.00146484375f
+      0f,
+      -0f,
+      1f,
+      -2.5f,
+      65504f,
+      1e-7f,
+      6.1e-5f,
+      70000f,
+      1.0009765625f,
+      1.00146484375f,
+      1.00048828125f
     };
     float[] out = Tensors.toFloats(Tensors.ofFloat16("h", in, in.length));
     assertThat(out[0]).isEqualTo(0f);
@@ -113,6 +123,7 @@ class TensorsTest {
     assertThat(out[7]).isEqualTo(Float.POSITIVE_INFINITY);
     assertThat(out[8]).as("exactly 1 + 2^-10").isEqualTo(1.0009765625f);
     assertThat(out[9]).as("halfway between 1+2^-10 and 1+2^-9: to even").isEqualTo(1.001953125f);
+    assertThat(out[10]).as("halfway between 1 and 1+2^-10: to even, down").isEqualTo(1f);
     assertThat(Float.isNaN(Tensors.toFloats(Tensors.ofFloat16("n", new float[] {Float.NaN}, 1))[0]))
         .isTrue();
   }
