@@ -200,15 +200,27 @@ public final class ModelportClient implements AutoCloseable {
     return new PredictSession(stub, maxInFlight, options);
   }
 
-  /**
-   * Streams every request of {@code requests} over one PredictStream and returns their results as
-   * they are consumed: in request order when {@code ordered}, else as they complete. At most {@code
-   * maxInFlight} requests are sent and not yet consumed, so millions of rows stream in constant
-   * memory. Failed items come back as results with a status; the stream goes on.
-   */
+  /** Streams {@link #predictAll(Iterator, int, boolean, int)} opens by default. */
+  public static final int DEFAULT_STREAMS = 4;
+
+  /** {@link #predictAll(Iterator, int, boolean, int)} over {@link #DEFAULT_STREAMS} streams. */
   public StreamResults predictAll(
       Iterator<PredictRequest> requests, int maxInFlight, boolean ordered) {
-    return new StreamResults(openSession(maxInFlight), requests, maxInFlight, ordered);
+    return predictAll(requests, maxInFlight, ordered, DEFAULT_STREAMS);
+  }
+
+  /**
+   * Streams every request of {@code requests} and returns their results as they are consumed: in
+   * request order when {@code ordered}, else as they complete. Requests go round robin over {@code
+   * streams} PredictStreams, which the channel spreads over the replicas; when a replica goes away
+   * mid-stream, its unanswered requests are sent again on another (see {@link StreamResults}). At
+   * most {@code maxInFlight} requests are sent and not yet consumed, so millions of rows stream in
+   * constant memory. Items the server failed come back as results with a status; the rest go on.
+   */
+  public StreamResults predictAll(
+      Iterator<PredictRequest> requests, int maxInFlight, boolean ordered, int streams) {
+    return new StreamResults(
+        () -> openSession(maxInFlight), streams, requests, maxInFlight, ordered);
   }
 
   @Override

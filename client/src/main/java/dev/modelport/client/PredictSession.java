@@ -196,9 +196,25 @@ public final class PredictSession implements AutoCloseable {
     }
   }
 
+  /** True once the stream has failed: no more requests can be sent on it. */
+  boolean isBroken() {
+    return failure != null;
+  }
+
+  /**
+   * An item that failed because its stream ended (a replica gone, draining, a lost connection), as
+   * opposed to an item the server answered with an error: only the first kind may be re-sent.
+   */
+  static final class StreamLost extends StatusRuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StreamLost(Throwable t) {
+      super(Status.fromThrowable(t).withCause(t), Status.trailersFromThrowable(t));
+    }
+  }
+
   private void failAll(Throwable t) {
-    StatusRuntimeException e =
-        t instanceof StatusRuntimeException s ? s : Status.fromThrowable(t).asRuntimeException();
+    StatusRuntimeException e = new StreamLost(t);
     for (String id : pending.keySet()) {
       CompletableFuture<PredictResponse> f = pending.remove(id);
       if (f != null) {

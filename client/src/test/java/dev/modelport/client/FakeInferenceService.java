@@ -17,6 +17,10 @@ final class FakeInferenceService extends InferenceServiceGrpc.InferenceServiceIm
   volatile PredictRequest last;
   volatile io.grpc.Deadline lastDeadline;
 
+  /** Counts down when a "silent" call has reached the service. */
+  final java.util.concurrent.CountDownLatch silentStarted =
+      new java.util.concurrent.CountDownLatch(1);
+
   /** Counts down when the caller cancels a "silent" call. */
   final java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
 
@@ -56,9 +60,11 @@ final class FakeInferenceService extends InferenceServiceGrpc.InferenceServiceIm
       case "bad" ->
           out.onError(
               Status.INVALID_ARGUMENT.withDescription("input \"x\": bad").asRuntimeException());
-      case "silent" ->
-          ((io.grpc.stub.ServerCallStreamObserver<PredictResponse>) out)
-              .setOnCancelHandler(cancelled::countDown);
+      case "silent" -> {
+        ((io.grpc.stub.ServerCallStreamObserver<PredictResponse>) out)
+            .setOnCancelHandler(cancelled::countDown);
+        silentStarted.countDown();
+      }
       default -> {
         out.onNext(answer(r));
         out.onCompleted();

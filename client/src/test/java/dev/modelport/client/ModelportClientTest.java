@@ -236,6 +236,9 @@ class ModelportClientTest {
   @Test
   void cancellingTheFuture_cancelsTheCallOnTheServer() throws Exception {
     CompletableFuture<PredictResponse> f = client.predictAsync(row("silent", 1));
+    // cancelled once the server is working on it (a call cancelled before it reached the server
+    // never starts there at all)
+    assertThat(fake.silentStarted.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(f.cancel(true)).isTrue();
     assertThat(fake.cancelled.await(10, TimeUnit.SECONDS))
         .as("the server saw the call cancelled")
