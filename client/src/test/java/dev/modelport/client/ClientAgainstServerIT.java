@@ -295,6 +295,59 @@ class ClientAgainstServerIT {
     }
   }
 
+  /**
+   * Cancelling a {@code predictAsync} future reaches the server, which drops the queued request: 40
+   * cancelled 32-text MiniLM calls behind one instance compute (almost) nothing, counted in the
+   * rows the server's batches ran ({@code modelport_batch_size_rows_sum}).
+   */
+  @Test
+  void cancelledFutures_areDroppedByTheServer_notComputed() throws Exception {
+    Path defaults = Path.of(System.getProperty("modelport.defaultStore"));
+    Path root =
+        Files.createDirectories(Path.of("target", "it-stores", UUID.randomUUID().toString()));
+    Path minilm = root.resolve("all-minilm-l6-v2");
+    Files.createDirectories(minilm.resolve("1"));
+    Files.copy(defaults.resolve("all-minilm-l6-v2/config.pbtxt"), minilm.resolve("config.pbtxt"));
+    for (String f : List.of("model.onnx", "tokenizer.json")) {
+      Files.copy(defaults.resolve("all-minilm-l6-v2/1").resolve(f), minilm.resolve("1").resolve(f));
+    }
+    ModelportServer s = server(root.toAbsolutePath());
+    try (ModelportClient client =
+        ModelportClient.builder().target("localhost:" + s.port()).build()) {
+      String[] texts = new String[32];
+      java.util.Arrays.fill(texts, "A man is riding a horse on the beach at sunset.");
+      PredictRequest req =
+          PredictRequest.newBuilder()
+              .setModelName("all-minilm-l6-v2")
+              .addInputs(Tensors.ofStrings("text", texts))
+              .build();
+      client.predict(req);
+      double before = rowsComputed(s);
+      List<java.util.concurrent.CompletableFuture<PredictResponse>> cancelled = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        cancelled.add(client.predictAsync(req));
+      }
+      cancelled.forEach(f -> f.cancel(true));
+      client.predict(req); // queued behind the cancelled ones: when it is answered, they are done
+      double computed = rowsComputed(s) - before - 32;
+      assertThat(computed)
+          .as("rows computed for 40 cancelled calls of 32 rows (1,280 if none was dropped)")
+          .isLessThanOrEqualTo(64);
+    } finally {
+      s.stop();
+    }
+  }
+
+  static double rowsComputed(ModelportServer server) {
+    double n = 0;
+    for (String line : server.metrics().scrape().split("\n")) {
+      if (line.startsWith("modelport_batch_size_rows_sum{")) {
+        n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return n;
+  }
+
   /** Predicts of iris that {@code server} answered with {@code code}, from its own metrics. */
   static double served(ModelportServer server, String code) {
     double n = 0;
