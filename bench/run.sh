@@ -8,6 +8,7 @@ OUT=${1:-bench/results}
 mkdir -p "$OUT"
 SERVER=server/target/modelport-server.jar
 CLI="java -jar cli/target/modelport-cli.jar"
+INPROC="java -jar perf-inprocess/target/modelport-perf.jar"   # the CLI plus the engines
 WARM=${WARM:-5}
 DUR=${DUR:-10}
 
@@ -32,7 +33,7 @@ done
 echo "== iris: server unary c=1,64 with the echo floor"
 $CLI perf --model iris --concurrency 1,64 --warmup $WARM --duration $DUR --echo --json "$OUT/iris-unary.json"
 echo "== iris: in-process batch 1 (the engine's ceiling)"
-$CLI perf --model iris --in-process --rows 1 --concurrency 1 --warmup $WARM --duration $DUR --json "$OUT/iris-inprocess.json"
+$INPROC perf --model iris --in-process --rows 1 --concurrency 1 --warmup $WARM --duration $DUR --json "$OUT/iris-inprocess.json"
 echo "== iris: 100k rows one at a time (unary c=1) vs one stream (window 256)"
 $CLI perf --model iris --concurrency 1 --warmup $WARM --requests 100000 --json "$OUT/iris-100k-unary.json"
 $CLI perf --model iris --mode stream --concurrency 256 --warmup $WARM --requests 100000 --json "$OUT/iris-100k-stream.json"
@@ -60,7 +61,7 @@ curl -s localhost:9500/metrics | grep -E '^modelport_(batch_size_rows|compute_se
 echo "RSS after load: $(( $(ps -o rss= -p $pid) / 1024 )) MiB" | tee -a "$OUT/startup.txt"
 kill -TERM $pid; wait $pid || true
 echo "== MiniLM: in-process batch 32 (the engine's ceiling)"
-$CLI perf --model all-minilm-l6-v2 --in-process --rows 32 --concurrency 1 --warmup $WARM --duration $DUR --json "$OUT/minilm-inprocess.json"
+$INPROC perf --model all-minilm-l6-v2 --in-process --rows 32 --concurrency 1 --warmup $WARM --duration $DUR --json "$OUT/minilm-inprocess.json"
 echo "== heap allocated per iris request at 64 callers (GC log; -Xmn32m for frequent young collections)"
 java -Xmn32m -Xlog:gc:file="$OUT/alloc-gc.log" -jar $SERVER --port 8500 --metrics-port 9500 > "$OUT/server-alloc.log" 2>&1 &
 pid=$!

@@ -4,93 +4,225 @@ import com.google.protobuf.util.JsonFormat;
 import dev.modelport.cli.perf.PerfCommand;
 import dev.modelport.client.ModelportClient;
 import dev.modelport.v1.ListModelsResponse;
-import dev.modelport.v1.ModelStatus;
 import dev.modelport.v1.ReloadModelResponse;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.time.Duration;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code java -jar cli/target/modelport-cli.jar COMMAND [options]}; every command takes {@code
- * --target host:port} (default localhost:8500).
+ * {@code java -jar cli/target/modelport-cli.jar COMMAND [options]}. Exit codes: 0 done, 1 the
+ * server or the connection failed, 2 bad usage.
  */
-public final class Main {
-  static final String USAGE =
-      """
-      usage: modelport COMMAND [--target host:port] [--tls-ca F [--tls-cert F --tls-key F]]
-                               [--token T] [options]
-        list                       every model and its versions' states
-        get MODEL                  one model: versions, signature, devices, batching
-        predict MODEL --input NAME=JSON [--input ...] [--version V] [--raw]
-                                   e.g. --input 'features=[[5.1,3.5,1.4,0.2]]' or 'text=["hi"]'
-        predict --json REQUEST     a PredictRequest in protobuf JSON
-        reload [MODEL]             make the server match its store (all models when omitted)
-        perf --model M [options]   load generator; see `modelport perf --help`
-      """;
-
-  private Main() {}
+@Command(
+    name = "modelport",
+    mixinStandardHelpOptions = true,
+    version = "modelport 0.1.0",
+    description = "Calls a modelport server: models, predictions, reloads, load tests.",
+    subcommands = {
+      Main.ListCommand.class,
+      Main.GetCommand.class,
+      Main.PredictCommand.class,
+      Main.ReloadCommand.class,
+      PerfCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] argv) {
     System.exit(run(argv));
   }
 
-  static int run(String[] argv) {
-    if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h")) {
-      System.out.print(USAGE);
-      return argv.length == 0 ? 2 : 0;
-    }
-    String command = argv[0];
-    String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
-    try {
-      if (command.equals("perf")) {
-        return PerfCommand.run(rest);
+  /** Runs a command line; returns its exit code. */
+  public static int run(String... argv) {
+    return commandLine().execute(argv);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(Main::failed);
+    return cl;
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(System.err);
+    return 2; // a command is required
+  }
+
+  /** A failure while running: one line naming what failed, no stack trace. */
+  private static int failed(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    String target = targetOf(cl);
+    if (e instanceof StatusRuntimeException s) {
+      Status st = s.getStatus();
+      if (st.getCode() == Status.Code.UNAVAILABLE && target != null) {
+        cl.getErr()
+            .println(
+                "modelport: cannot reach "
+                    + target
+                    + ": "
+                    + (st.getDescription() == null ? st.getCode() : st.getDescription()));
+      } else {
+        cl.getErr().println("modelport: " + st.getCode() + ": " + st.getDescription());
       }
-      Args args = Args.parse(rest, Set.of("raw"));
-      try (ModelportClient client =
-          Connection.open(args, Duration.ofSeconds(args.integer("deadline-seconds", 120)), 5)) {
-        JsonFormat.Printer json = JsonFormat.printer();
-        switch (command) {
-          case "list" ->
-              System.out.println(
-                  json.print(ListModelsResponse.newBuilder().addAllModels(client.listModels())));
-          case "get" -> {
-            ModelStatus s = client.getModel(one(args, "get MODEL"));
-            System.out.println(json.print(s));
-          }
-          case "predict" ->
-              System.out.println(json.print(client.predict(Predict.request(client, args))));
-          case "reload" ->
-              System.out.println(
-                  json.print(
-                      ReloadModelResponse.newBuilder()
-                          .addAllModels(
-                              client.reloadModel(
-                                  args.positional.isEmpty() ? "" : args.positional.get(0)))));
-          default -> {
-            System.err.println("modelport: unknown command " + command);
-            System.err.print(USAGE);
-            return 2;
-          }
-        }
+      return 1;
+    }
+    if (e instanceof IllegalArgumentException) {
+      cl.getErr().println("modelport: " + e.getMessage());
+      return 2;
+    }
+    cl.getErr().println("modelport: " + e);
+    return 1;
+  }
+
+  private static String targetOf(CommandLine cl) {
+    Object cmd = cl.getCommand();
+    if (cmd instanceof Connected c) {
+      return c.connection().target();
+    }
+    return null;
+  }
+
+  /** A command that talks to a server. */
+  public interface Connected {
+    ConnectionOptions connection();
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Every model and the states of its versions (JSON).")
+  static final class ListCommand implements Callable<Integer>, Connected {
+    @Mixin ConnectionOptions connection;
+
+    @Override
+    public ConnectionOptions connection() {
+      return connection;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      try (ModelportClient client = connection.open(5)) {
+        System.out.println(
+            JsonFormat.printer()
+                .print(ListModelsResponse.newBuilder().addAllModels(client.listModels())));
       }
       return 0;
-    } catch (StatusRuntimeException e) {
-      System.err.println(
-          "modelport: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-      return 1;
-    } catch (IllegalArgumentException e) {
-      System.err.println("modelport: " + e.getMessage());
-      return 2;
-    } catch (Exception e) {
-      System.err.println("modelport: " + e);
-      return 1;
     }
   }
 
-  static String one(Args args, String what) {
-    if (args.positional.size() != 1) {
-      throw new IllegalArgumentException("usage: " + what);
+  @Command(
+      name = "get",
+      mixinStandardHelpOptions = true,
+      description = "One model: versions, signature, devices, batching (JSON).")
+  static final class GetCommand implements Callable<Integer>, Connected {
+    @Mixin ConnectionOptions connection;
+
+    @Parameters(paramLabel = "MODEL", description = "the model's name")
+    String model;
+
+    @Override
+    public ConnectionOptions connection() {
+      return connection;
     }
-    return args.positional.get(0);
+
+    @Override
+    public Integer call() throws Exception {
+      try (ModelportClient client = connection.open(5)) {
+        System.out.println(JsonFormat.printer().print(client.getModel(model)));
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "predict",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Runs one prediction and prints the answer (JSON).",
+        "  modelport predict iris --input 'features=[[5.1,3.5,1.4,0.2]]'",
+        "  modelport predict all-minilm-l6-v2 --input 'text=[\"hello\"]'",
+        "  modelport predict --json '{\"modelName\":\"iris\", ...}'"
+      })
+  static final class PredictCommand implements Callable<Integer>, Connected {
+    @Mixin ConnectionOptions connection;
+
+    @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model's name")
+    String model;
+
+    @Option(
+        names = "--input",
+        paramLabel = "NAME=JSON",
+        description = "an input as nested JSON arrays, typed by the model's signature; repeatable")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(
+        names = "--model-version",
+        paramLabel = "V",
+        description = "a version (default: the model's default)")
+    String version = "";
+
+    @Option(names = "--raw", description = "outputs packed in raw")
+    boolean raw;
+
+    @Option(
+        names = "--json",
+        paramLabel = "REQUEST",
+        description = "a PredictRequest as protobuf JSON")
+    String json;
+
+    @Override
+    public ConnectionOptions connection() {
+      return connection;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      if ((model == null) == (json == null)) {
+        throw new IllegalArgumentException(
+            "predict: give MODEL --input NAME=JSON, or --json REQUEST");
+      }
+      try (ModelportClient client = connection.open(5)) {
+        System.out.println(
+            JsonFormat.printer()
+                .print(client.predict(Predict.request(client, model, inputs, version, raw, json))));
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "reload",
+      mixinStandardHelpOptions = true,
+      description = "Makes the server match its store, for MODEL or for every model (JSON).")
+  static final class ReloadCommand implements Callable<Integer>, Connected {
+    @Mixin ConnectionOptions connection;
+
+    @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model (default: all)")
+    String model = "";
+
+    @Override
+    public ConnectionOptions connection() {
+      return connection;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      try (ModelportClient client = connection.open(5)) {
+        System.out.println(
+            JsonFormat.printer()
+                .print(
+                    ReloadModelResponse.newBuilder()
+                        .addAllModels(client.reloadModel(model == null ? "" : model))));
+      }
+      return 0;
+    }
   }
 }

@@ -16,21 +16,23 @@ import java.util.List;
 final class Predict {
   private Predict() {}
 
-  static PredictRequest request(ModelportClient client, Args args) throws Exception {
-    String json = args.get("json", null);
+  static PredictRequest request(
+      ModelportClient client,
+      String model,
+      List<String> inputs,
+      String version,
+      boolean raw,
+      String json)
+      throws Exception {
     if (json != null) {
       PredictRequest.Builder b = PredictRequest.newBuilder();
       JsonFormat.parser().merge(json, b);
       return b.build();
     }
-    String model = Main.one(args, "predict MODEL --input NAME=JSON");
     ModelStatus status = client.getModel(model);
     PredictRequest.Builder b =
-        PredictRequest.newBuilder()
-            .setModelName(model)
-            .setModelVersion(args.get("version", ""))
-            .setRawOutput(args.flag("raw"));
-    for (String input : args.all("input")) {
+        PredictRequest.newBuilder().setModelName(model).setModelVersion(version).setRawOutput(raw);
+    for (String input : inputs) {
       int eq = input.indexOf('=');
       if (eq <= 0) {
         throw new IllegalArgumentException("--input " + input + ": expected NAME=JSON");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.modelport.cli.perf.PerfCommand;
 import dev.modelport.server.ModelportServer;
 import dev.modelport.store.ModelStore;
 import io.grpc.Grpc;
@@ -20,17 +19,19 @@ class PerfIT {
   static JsonArray run(String... args) throws Exception {
     Path json = Files.createTempFile("perf", ".json");
     assertThat(
-            PerfCommand.run(
+            Main.run(
                 java.util.stream.Stream.concat(
-                        java.util.Arrays.stream(args),
-                        java.util.stream.Stream.of("--json", json.toString()))
+                        java.util.stream.Stream.of("perf"),
+                        java.util.stream.Stream.concat(
+                            java.util.Arrays.stream(args),
+                            java.util.stream.Stream.of("--json", json.toString())))
                     .toArray(String[]::new)))
         .isZero();
     return JsonParser.parseString(Files.readString(json)).getAsJsonArray();
   }
 
   @Test
-  void unaryStreamInProcessAndEcho_eachCompleteTheirRequestsWithoutErrors() throws Exception {
+  void unaryStreamAndEcho_eachCompleteTheirRequestsWithoutErrors() throws Exception {
     Path store = Path.of(System.getProperty("modelport.defaultStore"));
     ModelportServer s =
         ModelportServer.create(
@@ -78,25 +79,44 @@ class PerfIT {
               .get(0)
               .getAsJsonObject();
       assertThat(stream.get("requests").getAsLong()).isEqualTo(2000);
-      JsonObject direct =
-          run(
-                  "--model",
-                  "all-minilm-l6-v2",
-                  "--in-process",
-                  "--store",
-                  store.toString(),
-                  "--rows",
-                  "4",
-                  "--warmup",
-                  "0",
-                  "--requests",
-                  "5")
-              .get(0)
-              .getAsJsonObject();
-      assertThat(direct.get("rows_per_second").getAsDouble())
-          .isEqualTo(
-              4 * direct.get("requests_per_second").getAsDouble(),
-              org.assertj.core.api.Assertions.within(0.5));
+    } finally {
+      s.stop();
+    }
+  }
+
+  @Test
+  void everyRequestFailing_isNoThroughput_andExitsNonZero() throws Exception {
+    Path store = Path.of(System.getProperty("modelport.defaultStore"));
+    ModelportServer s =
+        ModelportServer.create(
+                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+                ModelStore.open(store),
+                Duration.ofSeconds(10))
+            .start();
+    try {
+      Path json = Files.createTempFile("perf", ".json");
+      // iris takes at most 64 rows per request: every request of 100 rows is refused
+      int code =
+          Main.run(
+              "perf",
+              "--model",
+              "iris",
+              "--target",
+              "localhost:" + s.port(),
+              "--rows",
+              "100",
+              "--warmup",
+              "0",
+              "--requests",
+              "50",
+              "--json",
+              json.toString());
+      assertThat(code).isEqualTo(1);
+      JsonObject r =
+          JsonParser.parseString(Files.readString(json)).getAsJsonArray().get(0).getAsJsonObject();
+      assertThat(r.get("failed").getAsLong()).isEqualTo(50);
+      assertThat(r.get("requests_per_second").getAsDouble()).isZero();
+      assertThat(r.get("rows_per_second").getAsDouble()).isZero();
     } finally {
       s.stop();
     }

@@ -1,13 +1,11 @@
 package dev.modelport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonParser;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.Tensor;
 import dev.modelport.v1.TensorSpec;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PredictTest {
@@ -34,22 +32,29 @@ class PredictTest {
   }
 
   @Test
-  void args_parseFlagsOptionsAndPositionals() {
-    Args a =
-        Args.parse(
-            new String[] {"iris", "--input", "x=[1]", "--input=y=[2]", "--raw", "--target", "h:1"},
-            Set.of("raw"));
-    assertThat(a.positional).containsExactly("iris");
-    assertThat(a.all("input")).containsExactly("x=[1]", "y=[2]");
-    assertThat(a.flag("raw")).isTrue();
-    assertThat(a.get("target", "")).isEqualTo("h:1");
-    assertThatThrownBy(() -> Args.parse(new String[] {"--target"}, Set.of()))
-        .hasMessageContaining("missing value");
+  void unknownCommandOrMissingOption_exitsTwo() {
+    assertThat(Main.run("frobnicate")).isEqualTo(2);
+    assertThat(Main.run("perf", "--concurrency", "1")).as("--model is required").isEqualTo(2);
+    assertThat(Main.run()).as("a command is required").isEqualTo(2);
   }
 
   @Test
-  void unknownCommand_exitsWithUsage() {
-    assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
-    assertThat(Main.run(new String[] {"perf", "--concurrency", "1"})).isEqualTo(2);
+  void helpForEveryCommand_exitsZero() {
+    for (String c : new String[] {"list", "get", "predict", "reload", "perf"}) {
+      assertThat(Main.run(c, "--help")).as(c + " --help").isZero();
+      assertThat(Main.run("help", c)).as("help " + c).isZero();
+    }
+    assertThat(Main.run("--help")).isZero();
+  }
+
+  @Test
+  void aServerThatIsNotThere_isNamedInTheError() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    var cl = Main.commandLine();
+    cl.setErr(new java.io.PrintWriter(err, true));
+    // port 1: nothing listens there
+    assertThat(cl.execute("list", "--target", "localhost:1", "--deadline-seconds", "5"))
+        .isEqualTo(1);
+    assertThat(err.toString()).startsWith("modelport: cannot reach localhost:1:");
   }
 }

@@ -83,6 +83,7 @@ final class LoadLoop {
                             : Status.fromThrowable(e).getCode().name();
                   }
                   long t1 = System.nanoTime();
+                  Progress.finished(failure == null);
                   if (measuring) {
                     lat.add(t1 - t0);
                     lastDone.accumulateAndGet(t1, Math::max);

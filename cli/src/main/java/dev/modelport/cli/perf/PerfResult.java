@@ -10,7 +10,8 @@ import java.util.TreeMap;
  * @param mode "unary", "stream" or "direct"
  * @param concurrency callers (unary), requests in flight (stream) or threads (in-process)
  * @param rowsPerRequest batch rows in each request
- * @param requests completed requests in the measured window (errors included)
+ * @param requests completed requests in the measured window, failed ones included (the rates count
+ *     only the answered ones)
  * @param seconds length of the measured window
  * @param errors failures by status code
  */
@@ -26,12 +27,18 @@ record PerfResult(
     double p99Micros,
     Map<String, Long> errors) {
 
+  /** Requests that failed (any status but OK). */
+  long failed() {
+    return errors.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Answered requests per second: failed ones are not throughput. */
   double requestsPerSecond() {
-    return requests / seconds;
+    return (requests - failed()) / seconds;
   }
 
   double rowsPerSecond() {
-    return requests * (double) rowsPerRequest / seconds;
+    return (requests - failed()) * (double) rowsPerRequest / seconds;
   }
 
   static String header() {
@@ -77,7 +84,7 @@ record PerfResult(
         java.util.Locale.ROOT,
         "{\"target\":\"%s\",\"mode\":\"%s\",\"concurrency\":%d,\"rows_per_request\":%d,\"requests\":%d,"
             + "\"seconds\":%.3f,\"requests_per_second\":%.1f,\"rows_per_second\":%.1f,"
-            + "\"p50_ms\":%.4f,\"p90_ms\":%.4f,\"p99_ms\":%.4f,\"errors\":%s}",
+            + "\"p50_ms\":%.4f,\"p90_ms\":%.4f,\"p99_ms\":%.4f,\"failed\":%d,\"errors\":%s}",
         label,
         mode,
         concurrency,
@@ -89,6 +96,7 @@ record PerfResult(
         p50Micros / 1000,
         p90Micros / 1000,
         p99Micros / 1000,
+        failed(),
         e);
   }
 }

@@ -40,6 +40,7 @@ final class StreamLoop {
             .whenComplete(
                 (r, e) -> {
                   long t1 = System.nanoTime();
+                  Progress.finished(e == null);
                   if (measuring) {
                     synchronized (lat) {
                       lat.add(t1 - t0);
