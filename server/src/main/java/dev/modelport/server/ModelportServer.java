@@ -7,6 +7,7 @@ import dev.modelport.server.grpc.CallsInFlight;
 import dev.modelport.server.grpc.HealthReporter;
 import dev.modelport.server.grpc.InferenceServiceImpl;
 import dev.modelport.server.grpc.ModelServiceImpl;
+import dev.modelport.server.grpc.OipServiceImpl;
 import dev.modelport.server.grpc.StrictRequestParsing;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.placement.DeviceTopology;
@@ -115,6 +116,7 @@ public final class ModelportServer {
         List.of(
             new InferenceServiceImpl(registry, metrics),
             new ModelServiceImpl(registry),
+            new OipServiceImpl(registry, metrics),
             health.service(),
             ProtoReflectionServiceV1.newInstance(),
             ProtoReflectionService.newInstance());
@@ -122,7 +124,7 @@ public final class ModelportServer {
       builder.callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
       for (BindableService s : services) {
         ServerServiceDefinition def = StrictRequestParsing.wrap(s.bindService());
-        boolean inference = s instanceof InferenceServiceImpl;
+        boolean inference = s instanceof InferenceServiceImpl || s instanceof OipServiceImpl;
         if (inference || s instanceof ModelServiceImpl) {
           def = ServerInterceptors.intercept(def, calls);
         }
@@ -145,12 +147,21 @@ public final class ModelportServer {
    * read them: one thread hop fewer per request. Models never run there (workers do); ModelService
    * calls, which may block for a reload, keep the default executor.
    */
+  private static final String OIP_INFER =
+      dev.modelport.oip.GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName();
+
+  private static final String OIP_STREAM_INFER =
+      dev.modelport.oip.GRPCInferenceServiceGrpc.getModelStreamInferMethod().getFullMethodName();
+
   private static final ServerCallExecutorSupplier INFERENCE_ON_TRANSPORT_THREAD =
       new ServerCallExecutorSupplier() {
         @Override
         public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+          String method = call.getMethodDescriptor().getFullMethodName();
           return InferenceServiceGrpc.SERVICE_NAME.equals(
-                  call.getMethodDescriptor().getServiceName())
+                      call.getMethodDescriptor().getServiceName())
+                  || OIP_INFER.equals(method)
+                  || OIP_STREAM_INFER.equals(method)
               ? MoreExecutors.directExecutor()
               : null;
         }
@@ -212,6 +223,9 @@ public final class ModelportServer {
    * finish (bounded by the drain grace), cancel the rest, then drain the workers and close every
    * predictor and model. Idempotent.
    */
+  /** How long a drain waits with no call starting before it cuts what is left (health watches). */
+  static final Duration DRAIN_QUIET = Duration.ofMillis(250);
+
   public void stop() {
     synchronized (stopLock) {
       if (stopped) {
@@ -226,7 +240,8 @@ public final class ModelportServer {
     try {
       // Inference and model calls finish first; then whatever is left (health watches and
       // reflection sessions, which never end by themselves) is cut rather than waited for.
-      if (calls.awaitNone(drainGrace.toNanos())) {
+      if (calls.awaitQuiet(
+          Math.min(DRAIN_QUIET.toNanos(), drainGrace.toNanos()), drainGrace.toNanos())) {
         servers.forEach(Server::shutdownNow);
       }
       for (Server s : servers) {

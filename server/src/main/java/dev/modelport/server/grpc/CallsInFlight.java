@@ -16,12 +16,14 @@ import java.util.concurrent.TimeUnit;
 public final class CallsInFlight implements ServerInterceptor {
   private final Object lock = new Object();
   private int active; // guarded by lock
+  private long lastStart = System.nanoTime() - Long.MAX_VALUE / 2; // guarded by lock
 
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     synchronized (lock) {
       active++;
+      lastStart = System.nanoTime();
     }
     ServerCall.Listener<ReqT> listener;
     try {
@@ -78,16 +80,31 @@ public final class CallsInFlight implements ServerInterceptor {
 
   /** Waits until no counted call is in flight, up to {@code nanos}; true if none is. */
   public boolean awaitNone(long nanos) throws InterruptedException {
+    return awaitQuiet(0, nanos);
+  }
+
+  /**
+   * Waits until no counted call is in flight and none has started for {@code quietNanos}, up to
+   * {@code nanos}; true if so. A drain needs the quiet period: after the server's GOAWAY, calls the
+   * client had already sent still arrive for a round trip (grpc-java's graceful shutdown pings
+   * before its final GOAWAY), and cutting the transports the instant the count first reads zero
+   * would reset them with CANCEL.
+   */
+  public boolean awaitQuiet(long quietNanos, long nanos) throws InterruptedException {
     long deadline = System.nanoTime() + nanos;
     synchronized (lock) {
-      while (active > 0) {
-        long left = deadline - System.nanoTime();
+      while (true) {
+        long now = System.nanoTime();
+        long quietLeft = quietNanos - (now - lastStart);
+        if (active == 0 && quietLeft <= 0) {
+          return true;
+        }
+        long left = deadline - now;
         if (left <= 0) {
           return false;
         }
-        TimeUnit.NANOSECONDS.timedWait(lock, left);
+        TimeUnit.NANOSECONDS.timedWait(lock, active == 0 ? Math.min(left, quietLeft) : left);
       }
-      return true;
     }
   }
 }

@@ -11,11 +11,13 @@ import java.util.Set;
 
 /**
  * Keeps {@code grpc.health.v1.Health} in step with the registry: {@code ""} is the server; {@code
- * modelport.v1.InferenceService} is SERVING when every model has a READY version; each model name
- * is a service of its own, SERVING while it has a READY version.
+ * modelport.v1.InferenceService} and {@code inference.GRPCInferenceService} are SERVING when every
+ * model has a READY version; each model name is a service of its own, SERVING while it has a READY
+ * version.
  */
 public final class HealthReporter {
   private static final String INFERENCE = InferenceServiceGrpc.SERVICE_NAME;
+  private static final String OIP = dev.modelport.oip.GRPCInferenceServiceGrpc.SERVICE_NAME;
 
   private final HealthStatusManager health = new HealthStatusManager();
   private final ModelRegistry registry;
@@ -27,6 +29,7 @@ public final class HealthReporter {
     this.registry = registry;
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
     health.setStatus(INFERENCE, ServingStatus.NOT_SERVING);
+    health.setStatus(OIP, ServingStatus.NOT_SERVING);
   }
 
   public BindableService service() {
@@ -55,6 +58,7 @@ public final class HealthReporter {
       reported.clear();
       reported.addAll(ready.keySet());
       health.setStatus(INFERENCE, all ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+      health.setStatus(OIP, all ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }
   }
 

@@ -53,8 +53,8 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
 
   @Override
   public StreamObserver<PredictRequest> predictStream(StreamObserver<PredictResponse> out) {
-    StreamResponder responder =
-        new StreamResponder((ServerCallStreamObserver<PredictResponse>) out, STREAM_WINDOW);
+    StreamResponder<PredictResponse> responder =
+        new StreamResponder<>((ServerCallStreamObserver<PredictResponse>) out, STREAM_WINDOW);
     return new StreamObserver<>() {
       @Override
       public void onNext(PredictRequest request) {

@@ -1,25 +1,25 @@
 package dev.modelport.server.grpc;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import dev.modelport.v1.PredictResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
 
 /**
- * The write side of one PredictStream. Answers arrive from many worker threads and a {@code
- * StreamObserver} is not thread-safe, so writes are serialised here; they go out only while the
- * transport is ready, and the rest wait for the on-ready callback. Inbound flow is tied to
- * outbound: the stream asks the client for one more request per answer written, so at most {@code
- * window} requests are in flight or buffered per stream, whatever the client sends.
+ * The write side of one response stream (PredictStream, ModelStreamInfer). Answers arrive from many
+ * worker threads and a {@code StreamObserver} is not thread-safe, so writes are serialised here;
+ * they go out only while the transport is ready, and the rest wait for the on-ready callback.
+ * Inbound flow is tied to outbound: the stream asks the client for one more request per answer
+ * written, so at most {@code window} requests are in flight or buffered per stream, whatever the
+ * client sends.
  */
-final class StreamResponder {
-  private final ServerCallStreamObserver<PredictResponse> out;
+final class StreamResponder<T> {
+  private final ServerCallStreamObserver<T> out;
   // Serialises onNext/onCompleted on the observer: the lock exists to make those calls one at a
   // time, so they are made while holding it (they do not call back into this class).
   private final Object lock = new Object();
 
   @GuardedBy("lock")
-  private final ArrayDeque<PredictResponse> pending = new ArrayDeque<>();
+  private final ArrayDeque<T> pending = new ArrayDeque<>();
 
   @GuardedBy("lock")
   private int unanswered;
@@ -30,7 +30,7 @@ final class StreamResponder {
   @GuardedBy("lock")
   private boolean finished;
 
-  StreamResponder(ServerCallStreamObserver<PredictResponse> out, int window) {
+  StreamResponder(ServerCallStreamObserver<T> out, int window) {
     this.out = out;
     out.disableAutoRequest();
     out.setOnReadyHandler(this::flush);
@@ -45,7 +45,7 @@ final class StreamResponder {
   }
 
   /** Queues the answer to one accepted request and writes what the transport will take. */
-  void answer(PredictResponse response) {
+  void answer(T response) {
     synchronized (lock) {
       pending.addLast(response);
     }

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server's meters. Names follow Prometheus conventions once exported: {@code modelport_}
@@ -155,7 +156,20 @@ public final class ServerMetrics {
       counter = counter(meters, code);
     }
     counter.increment();
-    if (code.equals("OK")) {
+    LongAdder[] o = outcomes.get(model);
+    if (o == null) {
+      o =
+          outcomes.computeIfAbsent(
+              meters.model,
+              k ->
+                  new LongAdder[] {
+                    new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()
+                  });
+    }
+    boolean ok = code.equals("OK");
+    o[ok ? 0 : 2].increment();
+    o[ok ? 1 : 3].add(nanos);
+    if (ok) {
       meters.duration.record(nanos, TimeUnit.NANOSECONDS);
     }
   }
@@ -174,6 +188,55 @@ public final class ServerMetrics {
                 "modelport.requests", "model", meters.model, "version", meters.version, "code", c));
   }
 
+  /**
+   * Cumulative counts and durations of one version, in the shape of Triton's statistics extension
+   * (ModelStatistics): executions, inferences (rows), queue and compute time, and compute time per
+   * batch size.
+   */
+  public static final class InferStats {
+    public final LongAdder executions = new LongAdder();
+    public final LongAdder inferences = new LongAdder();
+    public final LongAdder queueCount = new LongAdder();
+    public final LongAdder queueNanos = new LongAdder();
+    public final LongAdder computeNanos = new LongAdder();
+    public final java.util.concurrent.atomic.AtomicLong lastInferenceMillis =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    /** Rows per batch → {executions, compute nanos}. */
+    public final Map<Integer, LongAdder[]> byBatchSize = new ConcurrentHashMap<>();
+
+    void batch(int requests, int rows, long waitedNanos, long computeNanos) {
+      executions.increment();
+      inferences.add(rows);
+      queueCount.add(requests);
+      queueNanos.add(waitedNanos);
+      this.computeNanos.add(computeNanos);
+      lastInferenceMillis.set(System.currentTimeMillis());
+      LongAdder[] b =
+          byBatchSize.computeIfAbsent(
+              rows, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+      b[0].increment();
+      b[1].add(computeNanos);
+    }
+  }
+
+  private final Map<String, InferStats> inferStats = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder[]> outcomes = new ConcurrentHashMap<>();
+
+  /** The statistics of {@code model} version {@code version}, or null if it never ran a batch. */
+  public InferStats inferStats(String model, long version) {
+    return inferStats.get(model + "/" + version);
+  }
+
+  /**
+   * Requests of {@code model} (all versions): {successes, success nanos, failures, failure nanos},
+   * server time from arrival to answer.
+   */
+  public long[] outcomes(String model) {
+    LongAdder[] a = outcomes.get(model);
+    return a == null ? new long[4] : new long[] {a[0].sum(), a[1].sum(), a[2].sum(), a[3].sum()};
+  }
+
   /** The observer to give a version's worker pool. */
   public BatchObserver batchObserver(String model, long version) {
     Tags tags = Tags.of("model", model, "version", Long.toString(version));
@@ -188,16 +251,20 @@ public final class ServerMetrics {
             .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
             .register(registry);
     Counter failed = registry.counter("modelport.batch.failures", tags);
+    InferStats stats = inferStats.computeIfAbsent(model + "/" + version, k -> new InferStats());
     return (List<? extends BatchItem> batch, long start, long end, boolean fail) -> {
       int n = 0;
+      long waited = 0;
       for (BatchItem i : batch) {
         n += i.rows();
         if (i.createdNanos() != 0) {
           wait.record(start - i.createdNanos(), TimeUnit.NANOSECONDS);
+          waited += start - i.createdNanos();
         }
       }
       rows.record(n);
       compute.record(end - start, TimeUnit.NANOSECONDS);
+      stats.batch(batch.size(), n, waited, end - start);
       if (fail) {
         failed.increment();
       }

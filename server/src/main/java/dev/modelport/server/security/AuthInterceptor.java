@@ -10,13 +10,19 @@ import java.util.Optional;
 
 /**
  * Requires {@code authorization: Bearer <token>} on every call but health checks (probes stay
- * open): UNAUTHENTICATED without a valid token, PERMISSION_DENIED when ReloadModel is called
- * without an admin token.
+ * open): UNAUTHENTICATED without a valid token, PERMISSION_DENIED when ReloadModel or the OIP
+ * RepositoryModelLoad/Unload is called without an admin token.
  */
 public final class AuthInterceptor implements ServerInterceptor {
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  private static final String RELOAD = "modelport.v1.ModelService/ReloadModel";
+
+  /** Methods that change what is served: admin tokens only. */
+  private static final java.util.Set<String> ADMIN_ONLY =
+      java.util.Set.of(
+          "modelport.v1.ModelService/ReloadModel",
+          "inference.GRPCInferenceService/RepositoryModelLoad",
+          "inference.GRPCInferenceService/RepositoryModelUnload");
 
   private final TokenStore tokens;
 
@@ -42,9 +48,11 @@ public final class AuthInterceptor implements ServerInterceptor {
     if (role.isEmpty()) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription("invalid token"));
     }
-    if (RELOAD.equals(method) && role.get() != TokenStore.Role.ADMIN) {
+    if (ADMIN_ONLY.contains(method) && role.get() != TokenStore.Role.ADMIN) {
       return refuse(
-          call, Status.PERMISSION_DENIED.withDescription("ReloadModel needs an admin token"));
+          call,
+          Status.PERMISSION_DENIED.withDescription(
+              method.substring(method.indexOf('/') + 1) + " needs an admin token"));
     }
     return next.startCall(call, headers);
   }

@@ -135,4 +135,29 @@ class CallsInFlightTest {
     assertThat(calls.active()).isZero();
     assertThatThrownBy(() -> a.get(10, TimeUnit.SECONDS)).hasMessageContaining("DEADLINE");
   }
+
+  /**
+   * A drain's quiet period: with no call in flight, the wait still lasts until no call has started
+   * for the quiet time, so calls the client sent before the GOAWAY arrived are counted.
+   */
+  @Test
+  void awaitQuiet_waitsOutTheQuietPeriodAfterTheLastStart() throws Exception {
+    start();
+    CompletableFuture<byte[]> a = call(CallOptions.DEFAULT);
+    StreamObserver<byte[]> h = held.poll(10, TimeUnit.SECONDS);
+    h.onNext(new byte[] {1});
+    h.onCompleted();
+    a.get(10, TimeUnit.SECONDS);
+    await("counted out", () -> calls.active() == 0);
+    assertThat(calls.awaitNone(0)).as("nothing in flight").isTrue();
+    assertThat(calls.awaitQuiet(TimeUnit.SECONDS.toNanos(60), TimeUnit.MILLISECONDS.toNanos(20)))
+        .as("a call started less than the quiet period ago")
+        .isFalse();
+    long t0 = System.nanoTime();
+    assertThat(calls.awaitQuiet(TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.SECONDS.toNanos(30)))
+        .isTrue();
+    assertThat(System.nanoTime() - t0)
+        .as("not before the quiet period since the last start")
+        .isLessThan(TimeUnit.SECONDS.toNanos(30));
+  }
 }
