@@ -28,9 +28,41 @@ public final class ModelStore {
   public static final String CONFIG_FILE = "config.pbtxt";
 
   private final Path root;
+  // Single-model mode (KServe): the only model's name, and whether its folder holds the model
+  // file itself (version 1) instead of version folders; null / false for a store.
+  private final String single;
+  private final boolean flat;
 
   private ModelStore(Path root) {
+    this(root, null, false);
+  }
+
+  private ModelStore(Path root, String single, boolean flat) {
     this.root = root;
+    this.single = single;
+    this.flat = flat;
+  }
+
+  /**
+   * {@code dir} served as the one model {@code name} (KServe's {@code /mnt/models}): either a model
+   * folder (optional {@code config.pbtxt}, version folders) or a flat folder holding {@code
+   * model.onnx} or {@code model.pt} itself, served as version 1. Without a config.pbtxt the engine
+   * comes from the file name and an ONNX model's signature from the file. Nothing is written to
+   * {@code dir}.
+   */
+  public static ModelStore single(String name, Path dir) throws StoreException {
+    if (!isPlainName(name) || !ModelNames.isValid(name)) {
+      throw new StoreException(
+          "--model-name \"" + name + "\": not a valid model name: " + ModelNames.describeRule());
+    }
+    ModelStore store = open(dir);
+    boolean flat;
+    try {
+      flat = versionFolders(store.root).isEmpty();
+    } catch (IOException e) {
+      throw new StoreException("model folder " + dir + ": cannot list (" + e + ")", e);
+    }
+    return new ModelStore(store.root, name, flat);
   }
 
   /** Opens the store at {@code dir}, which must be a readable directory. */
@@ -53,6 +85,9 @@ public final class ModelStore {
 
   /** The model folder names, sorted; hidden entries and plain files are skipped. */
   public List<String> modelNames() throws StoreException {
+    if (single != null) {
+      return List.of(single);
+    }
     List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
       for (Path p : entries) {
@@ -82,6 +117,9 @@ public final class ModelStore {
    * that could leave the store are never resolved and are not contained.
    */
   public boolean contains(String name) {
+    if (single != null) {
+      return single.equals(name);
+    }
     return isPlainName(name) && Files.isDirectory(root.resolve(name));
   }
 
@@ -105,7 +143,7 @@ public final class ModelStore {
     if (!contains(name)) {
       return Optional.empty(); // absent, or could name something outside the store
     }
-    Path dir = root.resolve(name);
+    Path dir = single != null ? root : root.resolve(name);
     if (!ModelNames.isValid(name)) {
       return Optional.of(
           ModelDefinition.failed(
@@ -121,25 +159,29 @@ public final class ModelStore {
     }
     SortedSet<Long> present;
     try {
-      present = versionFolders(dir);
+      present = flat ? new TreeSet<>(List.of(1L)) : versionFolders(dir);
     } catch (IOException e) {
       return Optional.of(
           ModelDefinition.failed(name, dir, name + ": cannot list versions: " + e, List.of()));
     }
     List<Long> presentList = List.copyOf(present);
     Path configFile = dir.resolve(CONFIG_FILE);
-    if (!Files.isRegularFile(configFile)) {
+    if (!Files.isRegularFile(configFile) && single == null) {
       return Optional.of(
           ModelDefinition.failed(
               name, dir, where + ": missing; every model folder needs one", presentList));
     }
     ModelConfig config;
     try {
-      Optional<String> configEscape = escapes(configFile, where);
+      Optional<String> configEscape =
+          Files.isRegularFile(configFile) ? escapes(configFile, where) : Optional.empty();
       if (configEscape.isPresent()) {
         return Optional.of(ModelDefinition.failed(name, dir, configEscape.get(), presentList));
       }
-      config = ConfigParser.parse(configFile, where);
+      config =
+          Files.isRegularFile(configFile)
+              ? ConfigParser.parse(configFile, where)
+              : ModelConfig.getDefaultInstance(); // single-model mode: everything inferred
     } catch (StoreException e) {
       return Optional.of(ModelDefinition.failed(name, dir, e.getMessage(), presentList));
     }
@@ -167,8 +209,8 @@ public final class ModelStore {
 
   private VersionEntry resolveVersion(
       String name, Path dir, ModelConfig config, long v, boolean present) {
-    Path vdir = dir.resolve(Long.toString(v));
-    String where = name + "/" + v;
+    Path vdir = flat ? dir : dir.resolve(Long.toString(v));
+    String where = flat ? name : name + "/" + v;
     if (!present) {
       return VersionEntry.failed(
           v, vdir, where + ": listed in version_policy.specific but the folder does not exist");

@@ -229,4 +229,53 @@ class ModelStoreTest {
       assertThat(d.versions()).allSatisfy(v -> assertThat(v.problemIfAny()).isEmpty());
     }
   }
+
+  @Test
+  void singleModel_flatFolderWithoutConfig_isVersionOne_andNothingIsWritten() throws Exception {
+    Path dir = Files.createDirectories(store.resolve("mnt-models"));
+    Files.write(dir.resolve("model.onnx"), new byte[] {1, 2, 3});
+    dir.toFile().setWritable(false);
+    try {
+      ModelStore single = ModelStore.single("fraud-scorer", dir);
+      assertThat(single.modelNames()).containsExactly("fraud-scorer");
+      assertThat(single.contains("fraud-scorer")).isTrue();
+      assertThat(single.contains("mnt-models")).isFalse();
+      ModelDefinition d = single.read("fraud-scorer").orElseThrow();
+      assertThat(d.problem()).isNull();
+      assertThat(d.versions()).hasSize(1);
+      VersionEntry v = d.versions().get(0);
+      assertThat(v.version()).isEqualTo(1);
+      assertThat(v.problem()).isNull();
+      assertThat(v.engine()).isEqualTo(Engines.ONNX_RUNTIME);
+      assertThat(v.modelFile()).isEqualTo(dir.toRealPath().resolve("model.onnx"));
+      try (var files = Files.list(dir)) {
+        assertThat(files.map(p -> p.getFileName().toString())).containsExactly("model.onnx");
+      }
+    } finally {
+      dir.toFile().setWritable(true);
+    }
+  }
+
+  @Test
+  void singleModel_versionedFolderWithConfig_readsItsVersions() throws Exception {
+    Path dir = Files.createDirectories(store.resolve("anything"));
+    Files.writeString(dir.resolve("config.pbtxt"), "max_batch_size: 8\n");
+    for (String v : new String[] {"1", "2"}) {
+      Files.createDirectories(dir.resolve(v));
+      Files.write(dir.resolve(v).resolve("model.pt"), new byte[] {(byte) v.charAt(0)});
+    }
+    ModelDefinition d = ModelStore.single("ranker", dir).read("ranker").orElseThrow();
+    assertThat(d.problem()).isNull();
+    assertThat(d.versions()).extracting(VersionEntry::version).containsExactly(2L);
+    assertThat(d.versions().get(0).engine()).isEqualTo(Engines.PYTORCH);
+    assertThat(d.config().getMaxBatchSize()).isEqualTo(8);
+  }
+
+  @Test
+  void singleModel_badNameIsRefused() throws Exception {
+    Path dir = Files.createDirectories(store.resolve("x"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelStore.single("../etc", dir))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("--model-name");
+  }
 }

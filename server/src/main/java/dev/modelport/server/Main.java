@@ -69,7 +69,7 @@ public final class Main {
     ModelportServer server =
         ModelportServer.create(
             Listeners.from(options),
-            ModelStore.open(options.modelStore()),
+            openStore(options),
             options.drainGrace(),
             interceptors,
             DeviceTopology::of,
@@ -94,7 +94,14 @@ public final class Main {
             t.start();
           });
     }
-    log.info("model store: {}", options.modelStore().toAbsolutePath().normalize());
+    if (options.modelDir() != null) {
+      log.info(
+          "single model \"{}\" from {}",
+          options.modelName(),
+          options.modelDir().toAbsolutePath().normalize());
+    } else {
+      log.info("model store: {}", options.modelStore().toAbsolutePath().normalize());
+    }
     server.start();
     log.info(
         "SERVING after {} ms: {}",
@@ -107,9 +114,7 @@ public final class Main {
   static int checkStore(ServerOptions options) throws Exception {
     ModelRegistry registry =
         new ModelRegistry(
-            ModelStore.open(options.modelStore()),
-            VersionLoader.forThisMachine(),
-            java.time.Duration.ofSeconds(5));
+            openStore(options), VersionLoader.forThisMachine(), java.time.Duration.ofSeconds(5));
     boolean allReady = true;
     for (ModelStatus m : registry.reload("")) {
       if (!m.getMessage().isEmpty()) {
@@ -129,6 +134,13 @@ public final class Main {
     }
     registry.close();
     return allReady ? 0 : 1;
+  }
+
+  /** The store, or in single-model mode (--model-dir) a store of that one model. */
+  static ModelStore openStore(ServerOptions options) throws dev.modelport.store.StoreException {
+    return options.modelDir() != null
+        ? ModelStore.single(options.modelName(), options.modelDir())
+        : ModelStore.open(options.modelStore());
   }
 
   private static void defaultSystemProperty(String key, String value) {

@@ -59,7 +59,9 @@ public record ServerOptions(
     int maxCallsPerConnection,
     int torchThreads,
     int torchInteropThreads,
-    int eventLoopThreads) {
+    int eventLoopThreads,
+    String modelName,
+    Path modelDir) {
 
   /** Large enough for a max_batch_size batch of the default models with room to spare. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -100,6 +102,10 @@ public record ServerOptions(
                                    OpenMP threads spin; set OMP_WAIT_POLICY=PASSIVE to raise it)
         --torch-interop-threads N  PyTorch inter-op threads (default 1)
         --event-loop-threads N     gRPC transport threads for TCP (default 0 = gRPC's 2 x cores)
+        --model-name NAME --model-dir DIR
+                                   serve DIR as the one model NAME (KServe: /mnt/models): a
+                                   model folder, or a flat one with model.onnx / model.pt (and an
+                                   optional config.pbtxt); DIR is never written to
         --check-store              load every model, print their states, exit 0 if all are READY
       """;
 
@@ -125,7 +131,9 @@ public record ServerOptions(
             "max-calls-per-connection",
             "torch-threads",
             "torch-interop-threads",
-            "event-loop-threads")) {
+            "event-loop-threads",
+            "model-name",
+            "model-dir")) {
       FLAGS.put(f, true);
     }
     FLAGS.put("uds-only", false);
@@ -180,9 +188,24 @@ public record ServerOptions(
       }
       v.put(name, value);
     }
+    String modelName = v.get("model-name");
+    Path modelDir = v.containsKey("model-dir") ? Path.of(v.get("model-dir")) : null;
+    if ((modelName == null) != (modelDir == null)) {
+      throw new UsageException("--model-name and --model-dir go together");
+    }
+    if (modelDir != null && v.containsKey("model-store")) {
+      throw new UsageException("--model-dir serves one model; do not also give --model-store");
+    }
+    if (modelDir != null && !Files.isDirectory(modelDir)) {
+      throw new UsageException("--model-dir " + modelDir + ": not a directory");
+    }
     Path store = v.containsKey("model-store") ? Path.of(v.get("model-store")) : defaultStore();
-    if (!Files.isDirectory(store)) {
+    if (modelDir == null && !Files.isDirectory(store)) {
       throw new UsageException("--model-store " + store + ": not a directory");
+    }
+    // Knative (KServe serverless) passes the one port it routes to in PORT
+    if (!v.containsKey("port") && env.get("PORT") != null && !env.get("PORT").isBlank()) {
+      v.put("port", env.get("PORT").strip());
     }
     Path cert = file(v, "tls-cert");
     Path key = file(v, "tls-key");
@@ -220,7 +243,9 @@ public record ServerOptions(
                 Integer.MAX_VALUE),
         (int) number(v, "torch-threads", 0, 1, 1024),
         (int) number(v, "torch-interop-threads", 0, 1, 1024),
-        (int) number(v, "event-loop-threads", 0, 0, 1024));
+        (int) number(v, "event-loop-threads", 0, 0, 1024),
+        modelName,
+        modelDir);
   }
 
   private static Path file(Map<String, String> v, String flag) throws UsageException {

@@ -95,4 +95,37 @@ class ServerOptionsTest {
                     new String[] {"--model-store", store.resolve("nope").toString()}, Map.of()))
         .hasMessageContaining("not a directory");
   }
+
+  @Test
+  void singleModelMode_andThePortVariableOfKnative() throws Exception {
+    ServerOptions o =
+        ServerOptions.parse(
+            new String[] {"--model-name", "iris", "--model-dir", store.toString()},
+            Map.of("PORT", "8080"));
+    assertThat(o.modelName()).isEqualTo("iris");
+    assertThat(o.modelDir()).isEqualTo(store);
+    assertThat(o.port()).as("PORT when no --port").isEqualTo(8080);
+    assertThat(
+            ServerOptions.parse(
+                    new String[] {"--model-store", store.toString(), "--port", "9"},
+                    Map.of("PORT", "8080"))
+                .port())
+        .as("--port wins over PORT")
+        .isEqualTo(9);
+    assertThatThrownBy(() -> ServerOptions.parse(new String[] {"--model-name", "iris"}, Map.of()))
+        .hasMessageContaining("--model-name and --model-dir go together");
+    assertThatThrownBy(
+            () ->
+                ServerOptions.parse(
+                    new String[] {
+                      "--model-name",
+                      "iris",
+                      "--model-dir",
+                      store.toString(),
+                      "--model-store",
+                      store.toString()
+                    },
+                    Map.of()))
+        .hasMessageContaining("do not also give --model-store");
+  }
 }
