@@ -60,6 +60,75 @@ class MainProcessIT {
   }
 
   /**
+   * KServe's way: one model from a read-only folder holding just model.onnx, the port from PORT,
+   * answered over the Open Inference Protocol, health of inference.GRPCInferenceService SERVING.
+   */
+  @Test
+  void singleModelMode_servesAReadOnlyFlatFolder_overOip() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("mnt-models");
+    java.nio.file.Files.copy(
+        java.nio.file.Path.of(System.getProperty("modelport.defaultStore"), "iris/1/model.onnx"),
+        dir.resolve("model.onnx"));
+    dir.toFile().setWritable(false);
+    try (ServerProcess p =
+        new ServerProcess(
+            Map.of("PORT", "0"),
+            "--metrics-port",
+            "0",
+            "--model-name",
+            "flowers",
+            "--model-dir",
+            dir.toString())) {
+      ManagedChannel ch =
+          Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
+              .build();
+      try {
+        assertThat(
+                HealthGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .check(
+                        HealthCheckRequest.newBuilder()
+                            .setService("inference.GRPCInferenceService")
+                            .build())
+                    .getStatus())
+            .isEqualTo(ServingStatus.SERVING);
+        var oip =
+            dev.modelport.oip.GRPCInferenceServiceGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(10, TimeUnit.SECONDS);
+        java.nio.ByteBuffer row =
+            java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float f : new float[] {5.1f, 3.5f, 1.4f, 0.2f}) {
+          row.putFloat(f);
+        }
+        row.flip();
+        var answer =
+            oip.modelInfer(
+                dev.modelport.oip.ModelInferRequest.newBuilder()
+                    .setModelName("flowers")
+                    .addInputs(
+                        dev.modelport.oip.ModelInferRequest.InferInputTensor.newBuilder()
+                            .setName("features")
+                            .setDatatype("FP32")
+                            .addShape(1)
+                            .addShape(4))
+                    .addRawInputContents(com.google.protobuf.ByteString.copyFrom(row))
+                    .build());
+        assertThat(answer.getModelVersion()).isEqualTo("1");
+        assertThat(answer.getRawOutputContents(0).size()).isEqualTo(12); // 3 floats
+      } finally {
+        ch.shutdownNow();
+      }
+      try (var files = java.nio.file.Files.list(dir)) {
+        assertThat(files.map(f -> f.getFileName().toString())).containsExactly("model.onnx");
+      }
+      p.sigterm();
+      assertThat(p.awaitExit()).as(p.log()).isZero();
+    } finally {
+      dir.toFile().setWritable(true);
+    }
+  }
+
+  /**
    * PyTorch's pools as the engine reports them (JniUtils, read back after it started), not the
    * properties the server set: one intra-op thread by default, the flag's value when given.
    */
