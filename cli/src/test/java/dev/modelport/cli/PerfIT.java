@@ -62,6 +62,23 @@ class PerfIT {
         assertThat(r.get("p50_ms").getAsDouble()).isPositive();
       }
       assertThat(unary.get(2).getAsJsonObject().get("target").getAsString()).isEqualTo("echo");
+      JsonObject oip =
+          run(
+                  "--model",
+                  "iris",
+                  "--target",
+                  target,
+                  "--protocol",
+                  "oip",
+                  "--warmup",
+                  "0",
+                  "--requests",
+                  "200")
+              .get(0)
+              .getAsJsonObject();
+      assertThat(oip.get("target").getAsString()).isEqualTo("server-oip");
+      assertThat(oip.get("failed").getAsLong()).isZero();
+      assertThat(oip.get("requests").getAsLong()).isEqualTo(200);
       JsonObject stream =
           run(
                   "--model",

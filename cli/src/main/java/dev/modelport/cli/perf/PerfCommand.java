@@ -49,6 +49,15 @@ public final class PerfCommand implements Callable<Integer>, Main.Connected {
   String mode;
 
   @Option(
+      names = "--protocol",
+      defaultValue = "v1",
+      paramLabel = "v1|oip",
+      description =
+          "unary calls as modelport.v1 Predict or as Open Inference Protocol ModelInfer"
+              + " (default: ${DEFAULT-VALUE})")
+  String protocol;
+
+  @Option(
       names = "--concurrency",
       defaultValue = "1",
       split = ",",
@@ -141,12 +150,14 @@ public final class PerfCommand implements Callable<Integer>, Main.Connected {
                     o.mode().equals("stream")
                         ? StreamLoop.run(client, request, c, o.rows(), o)
                         : LoadLoop.run(
-                            "server",
+                            protocol.equals("oip") ? "server-oip" : "server",
                             "unary",
                             c,
                             o.rows(),
                             o,
-                            () -> () -> client.predict(request))));
+                            protocol.equals("oip")
+                                ? OipCalls.calls(client, request)
+                                : () -> () -> client.predict(request))));
           }
           if (o.echo()) {
             results.addAll(echo(o, status, request));
@@ -184,6 +195,9 @@ public final class PerfCommand implements Callable<Integer>, Main.Connected {
   }
 
   PerfOptions options() {
+    if (!protocol.equals("v1") && !protocol.equals("oip")) {
+      throw new IllegalArgumentException("--protocol: \"" + protocol + "\"; expected v1 or oip");
+    }
     if (!mode.equals("unary") && !mode.equals("stream")) {
       throw new IllegalArgumentException("--mode: \"" + mode + "\"; expected unary or stream");
     }
