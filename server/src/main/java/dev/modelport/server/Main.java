@@ -43,6 +43,7 @@ public final class Main {
       System.exit(e.getMessage().isEmpty() ? 0 : 2);
       return;
     }
+    dev.modelport.server.logging.Logging.configure(options.logFormat(), options.logLevel());
     EngineThreads.configureTorch(options.torchThreads(), options.torchInteropThreads());
     if (options.checkStore()) {
       System.exit(checkStore(options));
@@ -65,6 +66,10 @@ public final class Main {
       TokenStore tokens = TokenStore.load(options.authTokens());
       interceptors.add(new AuthInterceptor(tokens));
       log.info("authentication on: {} token(s) from {}", tokens.size(), options.authTokens());
+    }
+    if (options.accessLog()) {
+      // last in the list = outermost: it also sees calls that authentication refuses
+      interceptors.add(new dev.modelport.server.logging.AccessLog());
     }
     ModelportServer server =
         ModelportServer.create(

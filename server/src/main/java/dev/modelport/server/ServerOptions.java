@@ -61,7 +61,10 @@ public record ServerOptions(
     int torchInteropThreads,
     int eventLoopThreads,
     String modelName,
-    Path modelDir) {
+    Path modelDir,
+    String logFormat,
+    String logLevel,
+    boolean accessLog) {
 
   /** Large enough for a max_batch_size batch of the default models with room to spare. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -106,6 +109,9 @@ public record ServerOptions(
                                    serve DIR as the one model NAME (KServe: /mnt/models): a
                                    model folder, or a flat one with model.onnx / model.pt (and an
                                    optional config.pbtxt); DIR is never written to
+        --log-format text|json     one line per event (default), or one JSON object per line
+        --log-level LEVEL          modelport's own loggers: TRACE, DEBUG, INFO (default), WARN, ERROR
+        --access-log               one line per call: method, model, version, status, duration, peer
         --check-store              load every model, print their states, exit 0 if all are READY
       """;
 
@@ -133,11 +139,14 @@ public record ServerOptions(
             "torch-interop-threads",
             "event-loop-threads",
             "model-name",
-            "model-dir")) {
+            "model-dir",
+            "log-format",
+            "log-level")) {
       FLAGS.put(f, true);
     }
     FLAGS.put("uds-only", false);
     FLAGS.put("check-store", false);
+    FLAGS.put("access-log", false);
   }
 
   /** Thrown for a bad flag; its message is meant for the user, followed by the usage. */
@@ -203,6 +212,17 @@ public record ServerOptions(
     if (modelDir == null && !Files.isDirectory(store)) {
       throw new UsageException("--model-store " + store + ": not a directory");
     }
+    String logFormat = v.getOrDefault("log-format", "text");
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new UsageException("--log-format: \"" + logFormat + "\"; expected text or json");
+    }
+    String logLevel = v.get("log-level");
+    if (logLevel != null
+        && !List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+            .contains(logLevel.toUpperCase(Locale.ROOT))) {
+      throw new UsageException(
+          "--log-level: \"" + logLevel + "\"; expected TRACE, DEBUG, INFO, WARN or ERROR");
+    }
     // Knative (KServe serverless) passes the one port it routes to in PORT
     if (!v.containsKey("port") && env.get("PORT") != null && !env.get("PORT").isBlank()) {
       v.put("port", env.get("PORT").strip());
@@ -245,7 +265,10 @@ public record ServerOptions(
         (int) number(v, "torch-interop-threads", 0, 1, 1024),
         (int) number(v, "event-loop-threads", 0, 0, 1024),
         modelName,
-        modelDir);
+        modelDir,
+        logFormat,
+        logLevel == null ? null : logLevel.toUpperCase(Locale.ROOT),
+        Boolean.parseBoolean(v.getOrDefault("access-log", "false")));
   }
 
   private static Path file(Map<String, String> v, String flag) throws UsageException {
