@@ -1,6 +1,7 @@
 package dev.modelport.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.PredictResponse;
@@ -56,6 +57,78 @@ class MainProcessIT {
       assertThat(log.indexOf("shutting down: health NOT_SERVING"))
           .isPositive()
           .isLessThan(log.indexOf("stopped"));
+    }
+  }
+
+  /**
+   * Logs an operator can read: an oversize message and a malformed connection (client-caused) leave
+   * no stack trace and no WARN; with --log-format json every log line is a JSON object; with
+   * --access-log each call is one line.
+   */
+  @Test
+  void clientCausedEvents_logNoStackTrace_jsonLines_andAnAccessLog() throws Exception {
+    TempStore store = new TempStore().copy("iris", "iris");
+    try (ServerProcess p =
+        new ServerProcess(
+            Map.of(),
+            "--port",
+            "0",
+            "--metrics-port",
+            "0",
+            "--max-message-bytes",
+            "4096",
+            "--log-format",
+            "json",
+            "--access-log",
+            "--model-store",
+            store.root.toString())) {
+      ManagedChannel ch =
+          Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
+              .build();
+      try {
+        var stub = InferenceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+        var big =
+            dev.modelport.v1.PredictRequest.newBuilder()
+                .setModelName("iris")
+                .addInputs(
+                    dev.modelport.v1.Tensor.newBuilder()
+                        .setName("features")
+                        .addShape(512)
+                        .addShape(4)
+                        .addAllFloatVal(java.util.Collections.nCopies(2048, 1.5f)))
+                .build();
+        assertThat(big.getSerializedSize()).isGreaterThan(4096);
+        assertThatThrownBy(() -> stub.predict(big)).hasMessageContaining("RESOURCE_EXHAUSTED");
+        assertThat(stub.predict(Requests.iris("iris", Requests.CLASSIC_IRIS)).getOutputsCount())
+            .isEqualTo(1);
+      } finally {
+        ch.shutdownNow();
+      }
+      try (java.net.Socket garbage = new java.net.Socket("localhost", p.port)) {
+        garbage.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+        garbage.getOutputStream().flush();
+      }
+      p.sigterm();
+      assertThat(p.awaitExit()).as(p.log()).isZero();
+      String log = p.log();
+      assertThat(log).doesNotContain("\tat ").doesNotContain("Exception processing message");
+      List<com.google.gson.JsonObject> events = new ArrayList<>();
+      for (String line : log.split("\n")) {
+        if (line.isBlank() || !line.startsWith("{")) {
+          continue; // the JVM's and native libraries' own output
+        }
+        events.add(com.google.gson.JsonParser.parseString(line).getAsJsonObject());
+      }
+      assertThat(events).as("JSON log lines").hasSizeGreaterThan(3);
+      assertThat(events)
+          .noneMatch(e -> e.get("level").getAsString().equals("WARN"))
+          .anyMatch(
+              e ->
+                  e.get("loggerName").getAsString().equals("modelport.access")
+                      && e.get("formattedMessage")
+                          .getAsString()
+                          .contains("InferenceService/Predict")
+                      && e.get("formattedMessage").getAsString().contains("status=OK"));
     }
   }
 
