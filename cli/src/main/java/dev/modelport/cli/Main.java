@@ -90,22 +90,26 @@ public final class Main implements Callable<Integer> {
     return null;
   }
 
-  /** A command that talks to a server. */
+  /** A command that talks to a server: the connection options are its mixin. */
   public interface Connected {
     ConnectionOptions connection();
+  }
+
+  /** The base of the commands that talk to a server. */
+  public abstract static class ConnectedCommand implements Callable<Integer>, Connected {
+    @Mixin protected ConnectionOptions connection;
+
+    @Override
+    public ConnectionOptions connection() {
+      return connection;
+    }
   }
 
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
       description = "Every model and the states of its versions (JSON).")
-  static final class ListCommand implements Callable<Integer>, Connected {
-    @Mixin ConnectionOptions connection;
-
-    @Override
-    public ConnectionOptions connection() {
-      return connection;
-    }
+  static final class ListCommand extends ConnectedCommand {
 
     @Override
     public Integer call() throws Exception {
@@ -122,16 +126,10 @@ public final class Main implements Callable<Integer> {
       name = "get",
       mixinStandardHelpOptions = true,
       description = "One model: versions, signature, devices, batching (JSON).")
-  static final class GetCommand implements Callable<Integer>, Connected {
-    @Mixin ConnectionOptions connection;
+  static final class GetCommand extends ConnectedCommand {
 
     @Parameters(paramLabel = "MODEL", description = "the model's name")
     String model;
-
-    @Override
-    public ConnectionOptions connection() {
-      return connection;
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -151,8 +149,7 @@ public final class Main implements Callable<Integer> {
         "  modelport predict all-minilm-l6-v2 --input 'text=[\"hello\"]'",
         "  modelport predict --json '{\"modelName\":\"iris\", ...}'"
       })
-  static final class PredictCommand implements Callable<Integer>, Connected {
-    @Mixin ConnectionOptions connection;
+  static final class PredictCommand extends ConnectedCommand {
 
     @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model's name")
     String model;
@@ -179,11 +176,6 @@ public final class Main implements Callable<Integer> {
     String json;
 
     @Override
-    public ConnectionOptions connection() {
-      return connection;
-    }
-
-    @Override
     public Integer call() throws Exception {
       if ((model == null) == (json == null)) {
         throw new IllegalArgumentException(
@@ -202,16 +194,10 @@ public final class Main implements Callable<Integer> {
       name = "reload",
       mixinStandardHelpOptions = true,
       description = "Makes the server match its store, for MODEL or for every model (JSON).")
-  static final class ReloadCommand implements Callable<Integer>, Connected {
-    @Mixin ConnectionOptions connection;
+  static final class ReloadCommand extends ConnectedCommand {
 
     @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the model (default: all)")
     String model = "";
-
-    @Override
-    public ConnectionOptions connection() {
-      return connection;
-    }
 
     @Override
     public Integer call() throws Exception {

@@ -1,7 +1,6 @@
 package dev.modelport.cli.perf;
 
 import com.google.protobuf.util.JsonFormat;
-import dev.modelport.cli.ConnectionOptions;
 import dev.modelport.cli.Main;
 import dev.modelport.client.ModelportClient;
 import dev.modelport.v1.ModelStatus;
@@ -15,9 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,9 +30,7 @@ import picocli.CommandLine.Option;
       "Failed requests are reported and left out of the throughput; the exit code is 1 when",
       "every request of a measurement failed. Progress goes to stderr once a second."
     })
-public final class PerfCommand implements Callable<Integer>, Main.Connected {
-  @Mixin ConnectionOptions connection;
-
+public final class PerfCommand extends Main.ConnectedCommand {
   @Option(names = "--model", required = true, paramLabel = "M", description = "the model to load")
   String model;
 
@@ -123,11 +118,6 @@ public final class PerfCommand implements Callable<Integer>, Main.Connected {
       paramLabel = "R",
       description = "unary: pace all callers together to R requests/s (default: unpaced)")
   double rate;
-
-  @Override
-  public ConnectionOptions connection() {
-    return connection;
-  }
 
   @Override
   public Integer call() throws Exception {

@@ -4,7 +4,6 @@ import static dev.modelport.server.errors.ModelportException.invalid;
 
 import dev.modelport.oip.GRPCInferenceServiceGrpc;
 import dev.modelport.oip.InferBatchStatistics;
-import dev.modelport.oip.InferParameter;
 import dev.modelport.oip.InferStatistics;
 import dev.modelport.oip.ModelInferRequest;
 import dev.modelport.oip.ModelInferResponse;
@@ -178,12 +177,9 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     long start = System.nanoTime();
     ((ServerCallStreamObserver<ModelInferResponse>) out).setOnCancelHandler(() -> {});
-    boolean typed;
     PredictRequest predict;
     try {
-      StrictRequestParsing.check(request);
-      typed = typedOutput(request);
-      predict = toPredict(request);
+      predict = prepare(request);
     } catch (Throwable t) {
       Status s = StatusMapping.toStatus(t);
       record(request.getModelName(), "", s, start);
@@ -196,7 +192,7 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
           ModelInferResponse answer = null;
           if (error == null) {
             try {
-              answer = OipCodec.toInfer(response, typed);
+              answer = OipCodec.toInfer(response, !predict.getRawOutput());
             } catch (RuntimeException e) {
               error = e;
             }
@@ -213,22 +209,15 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
         });
   }
 
-  private PredictRequest toPredict(ModelInferRequest request) {
-    // the model's inputs tell text (STRING) from bytes for OIP's one BYTES datatype
+  /**
+   * Strict parsing, then the request as modelport.v1 (raw output unless typed_output was asked).
+   * The model's inputs tell text (STRING) from bytes for OIP's one BYTES datatype.
+   */
+  private PredictRequest prepare(ModelInferRequest request) {
+    StrictRequestParsing.check(request);
     List<TensorSpec> inputs =
         registry.resolve(request.getModelName(), request.getModelVersion()).signature().inputs();
     return OipCodec.toPredict(request, inputs);
-  }
-
-  private static boolean typedOutput(ModelInferRequest request) {
-    InferParameter p = request.getParametersMap().get(OipCodec.TYPED_OUTPUT);
-    return p != null
-        && switch (p.getParameterChoiceCase()) {
-          case BOOL_PARAM -> p.getBoolParam();
-          case STRING_PARAM -> Boolean.parseBoolean(p.getStringParam());
-          case INT64_PARAM -> p.getInt64Param() != 0;
-          default -> throw invalid("parameters[\"typed_output\"]: expected a bool");
-        };
   }
 
   private void record(String model, String version, Status status, long start) {
@@ -248,12 +237,9 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
         Permit permit = AdmissionParsing.takePermit();
         long start = System.nanoTime();
         responder.accepted();
-        boolean typed;
         PredictRequest predict;
         try {
-          StrictRequestParsing.check(request);
-          typed = typedOutput(request);
-          predict = toPredict(request);
+          predict = prepare(request);
         } catch (Throwable t) {
           try {
             failed(request, t, start);
@@ -267,7 +253,7 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
             (response, error) -> {
               try {
                 if (error == null) {
-                  ModelInferResponse answer = OipCodec.toInfer(response, typed);
+                  ModelInferResponse answer = OipCodec.toInfer(response, !predict.getRawOutput());
                   record(request.getModelName(), response.getModelVersion(), Status.OK, start);
                   responder.answer(
                       ModelStreamInferResponse.newBuilder().setInferResponse(answer).build());
