@@ -20,9 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PROTOS = os.path.join(ROOT, "proto", "src", "main", "proto")
 DEPS = os.path.join(ROOT, "proto", "target", "buf-deps")  # google/rpc/status.proto, from the build
 OUT = tempfile.mkdtemp(prefix="oip-stubs-")
-import pkg_resources  # noqa: E402  (grpc_tools' bundled well-known types)
+import grpc_tools  # noqa: E402
 
-WKT = pkg_resources.resource_filename("grpc_tools", "_proto")
+WKT = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")  # bundled well-known types
 for proto in ["inference/grpc_service.proto", "modelport/v1/tensor.proto",
               "modelport/v1/inference_service.proto"]:
     if protoc.main(["protoc", "-I" + PROTOS, "-I" + DEPS, "-I" + WKT, "--python_out=" + OUT,
