@@ -23,6 +23,7 @@ import io.grpc.stub.ServerCalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +100,12 @@ class SecurityTest {
       method("modelport.v1.InferenceService", "Predict");
   static final MethodDescriptor<byte[], byte[]> RELOAD =
       method("modelport.v1.ModelService", "ReloadModel");
+  static final MethodDescriptor<byte[], byte[]> OIP_LOAD =
+      method("inference.GRPCInferenceService", "RepositoryModelLoad");
+  static final MethodDescriptor<byte[], byte[]> OIP_UNLOAD =
+      method("inference.GRPCInferenceService", "RepositoryModelUnload");
+  static final MethodDescriptor<byte[], byte[]> OIP_INFER =
+      method("inference.GRPCInferenceService", "ModelInfer");
 
   void start() throws Exception {
     TokenStore t = tokens(USER + "\n" + ADMIN + " admin\n");
@@ -124,15 +131,27 @@ class SecurityTest {
                       out.onCompleted();
                     }))
             .build();
+    ServerServiceDefinition oip =
+        ServerServiceDefinition.builder("inference.GRPCInferenceService")
+            .addMethod(OIP_LOAD, ServerCalls.asyncUnaryCall(SecurityTest::echo))
+            .addMethod(OIP_UNLOAD, ServerCalls.asyncUnaryCall(SecurityTest::echo))
+            .addMethod(OIP_INFER, ServerCalls.asyncUnaryCall(SecurityTest::echo))
+            .build();
     HealthStatusManager health = new HealthStatusManager();
     server =
         InProcessServerBuilder.forName(name)
             .addService(ServerInterceptors.intercept(inference, auth))
             .addService(ServerInterceptors.intercept(models, auth))
+            .addService(ServerInterceptors.intercept(oip, auth))
             .addService(ServerInterceptors.intercept(health.getHealthService(), auth))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  private static void echo(byte[] req, io.grpc.stub.StreamObserver<byte[]> out) {
+    out.onNext(req);
+    out.onCompleted();
   }
 
   Status call(MethodDescriptor<byte[], byte[]> m, String authorization) {
@@ -179,6 +198,19 @@ class SecurityTest {
     assertThat(user.getDescription()).contains("admin");
     assertThat(call(RELOAD, "Bearer " + ADMIN).getCode()).isEqualTo(Status.Code.OK);
     assertThat(call(RELOAD, null).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+  }
+
+  @Test
+  void oipRepositoryLoadAndUnload_needAnAdminToken_inferenceAUserOne() throws Exception {
+    start();
+    for (MethodDescriptor<byte[], byte[]> m : List.of(OIP_LOAD, OIP_UNLOAD)) {
+      Status user = call(m, "Bearer " + USER);
+      assertThat(user.getCode()).as(m.getFullMethodName()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(user.getDescription()).endsWith("needs an admin token");
+      assertThat(call(m, "Bearer " + ADMIN).getCode()).isEqualTo(Status.Code.OK);
+    }
+    assertThat(call(OIP_INFER, "Bearer " + USER).getCode()).isEqualTo(Status.Code.OK);
+    assertThat(call(OIP_INFER, null).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
   }
 
   @Test
