@@ -77,6 +77,7 @@ class HealthReflectionIT {
         .contains(
             "modelport.v1.InferenceService",
             "modelport.v1.ModelService",
+            "inference.GRPCInferenceService",
             "grpc.health.v1.Health",
             "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection");
