@@ -158,6 +158,7 @@ class ModelportClientTest {
         StreamResult r = results.next();
         float x = Tensors.toFloats(r.request().getInputs(0))[0];
         assertThat(x).isEqualTo((float) i);
+        assertThat(r.request().getRequestId()).as("ids given to every item").isNotEmpty();
         if (i % 100 == 7) {
           assertThat(r.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         } else {
@@ -166,8 +167,73 @@ class ModelportClientTest {
         }
         i++;
       }
+      assertThat(results.resent()).as("items answered with an error are not re-sent").isZero();
     }
     assertThat(i).isEqualTo(5000);
+    assertThat(fake.received.get()).isEqualTo(5000);
+  }
+
+  @Test
+  void predictAll_whenEveryReplicaIsGone_resendsABoundedNumberOfTimes_thenFails() throws Exception {
+    int items = 20;
+    Iterator<PredictRequest> source =
+        IntStream.range(0, items).mapToObj(i -> row("silent", i)).iterator();
+    try (StreamResults results = client.predictAll(source, items, false, 2)) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (fake.received.get() < items) {
+        assertThat(System.nanoTime()).as("every item reached the server").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      server.shutdownNow(); // the streams break under their unanswered items
+      List<StreamResult> all = new ArrayList<>();
+      results.stream().forEach(all::add);
+      assertThat(all).hasSize(items);
+      assertThat(all).allMatch(r -> r.status().getCode() == Status.Code.UNAVAILABLE);
+      assertThat(results.resent()).isEqualTo((long) items * StreamResults.MAX_RESENDS);
+    }
+  }
+
+  @Test
+  void retryPolicy_refusesNonsense() {
+    assertThatThrownBy(() -> RetryPolicy.DEFAULT.withMaxAttempts(0))
+        .hasMessageContaining("maxAttempts");
+    assertThatThrownBy(() -> RetryPolicy.DEFAULT.withCodes())
+        .hasMessageContaining("at least one status code");
+    assertThatThrownBy(
+            () -> RetryPolicy.DEFAULT.withBackoff(Duration.ZERO, Duration.ofSeconds(1), 2))
+        .hasMessageContaining("backoff");
+    assertThatThrownBy(
+            () -> RetryPolicy.DEFAULT.withBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1), 2))
+        .hasMessageContaining("backoff");
+    assertThatThrownBy(
+            () ->
+                RetryPolicy.DEFAULT.withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1), 0.5))
+        .hasMessageContaining("multiplier");
+    assertThat(RetryPolicy.NONE.withCodes().maxAttempts()).isEqualTo(1);
+  }
+
+  @Test
+  void predictOptions_builderRoundTrip_andDefaultsLeaveRequestsAlone() {
+    PredictOptions o =
+        PredictOptions.builder().version("3").parameter("k", "v").outputNames("a", "b").build();
+    PredictOptions copy = o.toBuilder().rawOutput(true).build();
+    assertThat(copy.version()).isEqualTo("3");
+    assertThat(copy.parameters()).containsEntry("k", "v");
+    assertThat(copy.outputNames()).containsExactly("a", "b");
+    assertThat(copy.rawOutput()).isTrue();
+    assertThat(o.rawOutput()).isFalse();
+    assertThat(copy.toString()).contains("version=3").contains("rawOutput=true");
+    assertThat(PredictOptions.DEFAULTS.toString()).contains("version=default");
+    PredictRequest r = row("m", 1);
+    assertThat(PredictOptions.DEFAULTS.applyTo(r)).isSameAs(r);
+    assertThat(PredictOptions.builder().build().applyTo(r)).isSameAs(r);
+    assertThat(
+            PredictOptions.builder()
+                .parameter("k", "v")
+                .build()
+                .applyTo(r.toBuilder().putParameters("k", "mine").build())
+                .getParametersMap())
+        .containsEntry("k", "mine");
   }
 
   @Test
