@@ -230,7 +230,7 @@ class AdmissionTest {
   @Test
   void streamItems_eachChargedUntilAnswered_andCancellingTheStreamLosesNothing() throws Exception {
     start(1 << 20, 4);
-    Answers answers = new Answers();
+    Answers<PredictResponse> answers = new Answers<>();
     StreamObserver<PredictRequest> in =
         InferenceServiceGrpc.newStub(channel).predictStream(answers);
     PredictRequest item = request(1);

@@ -1,18 +1,17 @@
 package dev.modelport.server.grpc;
 
-import dev.modelport.v1.PredictResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A response observer that queues what a PredictStream sends: each answer, then the error or the
- * string "completed", for the test thread to poll in order.
+ * A response observer that queues what a response stream sends (PredictStream, ModelStreamInfer):
+ * each answer, then the error or the string "completed", for the test thread to poll in order.
  */
-final class Answers implements StreamObserver<PredictResponse> {
+final class Answers<T> implements StreamObserver<T> {
   final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
 
   @Override
-  public void onNext(PredictResponse r) {
+  public void onNext(T r) {
     queue.add(r);
   }
 

@@ -199,7 +199,7 @@ class GrpcServicesTest {
 
   @Test
   void stream_answersEachItem_andAFailedItemDoesNotEndTheStream() throws Exception {
-    Answers answers = new Answers();
+    Answers<PredictResponse> answers = new Answers<>();
     StreamObserver<PredictRequest> in =
         InferenceServiceGrpc.newStub(channel).predictStream(answers);
     in.onNext(AdmissionTest.request(1).toBuilder().setRequestId("bad").setModelName("zz").build());

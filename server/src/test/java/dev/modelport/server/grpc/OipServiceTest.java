@@ -29,9 +29,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -190,27 +187,9 @@ class OipServiceTest {
 
   @Test
   void modelStreamInfer_answersBadItemsInBand_andGoesOn() throws Exception {
-    List<ModelStreamInferResponse> answers = new CopyOnWriteArrayList<>();
-    CompletableFuture<Void> done = new CompletableFuture<>();
+    Answers<ModelStreamInferResponse> answers = new Answers<>();
     StreamObserver<ModelInferRequest> in =
-        GRPCInferenceServiceGrpc.newStub(fixture.channel)
-            .modelStreamInfer(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(ModelStreamInferResponse r) {
-                    answers.add(r);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    done.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    done.complete(null);
-                  }
-                });
+        GRPCInferenceServiceGrpc.newStub(fixture.channel).modelStreamInfer(answers);
     in.onNext(rows(1, "ok-1"));
     in.onNext(rows(1, "bad").toBuilder().setModelName("z").build());
     in.onNext(
@@ -226,9 +205,10 @@ class OipServiceTest {
             .build());
     in.onNext(rows(3, "ok-2"));
     in.onCompleted();
-    done.get(30, TimeUnit.SECONDS);
-    assertThat(answers).hasSize(4);
-    for (ModelStreamInferResponse a : answers) {
+    for (int i = 0; i < 4; i++) {
+      Object next = answers.queue.poll(30, TimeUnit.SECONDS);
+      assertThat(next).isInstanceOf(ModelStreamInferResponse.class);
+      ModelStreamInferResponse a = (ModelStreamInferResponse) next;
       String id = a.getInferResponse().getId();
       if (id.startsWith("ok")) {
         assertThat(a.getErrorMessage()).isEmpty();
@@ -239,6 +219,7 @@ class OipServiceTest {
         assertThat(a.getErrorMessage()).startsWith("INVALID_ARGUMENT: ").contains("both");
       }
     }
+    assertThat(answers.queue.poll(30, TimeUnit.SECONDS)).isEqualTo("completed");
   }
 
   @Test
