@@ -215,8 +215,18 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
    */
   private PredictRequest prepare(ModelInferRequest request) {
     StrictRequestParsing.check(request);
+    boolean bytes = false;
+    for (ModelInferRequest.InferInputTensor in : request.getInputsList()) {
+      bytes |= in.getDatatype().equals("BYTES");
+    }
+    // only BYTES needs the model's signature (the Dispatcher resolves the version anyway)
     List<TensorSpec> inputs =
-        registry.resolve(request.getModelName(), request.getModelVersion()).signature().inputs();
+        bytes
+            ? registry
+                .resolve(request.getModelName(), request.getModelVersion())
+                .signature()
+                .inputs()
+            : List.of();
     return OipCodec.toPredict(request, inputs);
   }
 
