@@ -45,7 +45,6 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code inference.GRPCInferenceService}, the KServe Open Inference Protocol v2 with Triton's
@@ -336,20 +335,18 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
         ServerMetrics.InferStats st =
             metrics.inferStats(m.getName(), Long.parseLong(v.getVersion()));
         if (st != null) {
-          s.setLastInference(st.lastInferenceMillis.get())
-              .setInferenceCount(st.inferences.sum())
-              .setExecutionCount(st.executions.sum());
-          is.setQueue(duration(st.queueCount.sum(), st.queueNanos.sum()))
-              .setComputeInfer(duration(st.executions.sum(), st.computeNanos.sum()));
-          st.byBatchSize.entrySet().stream()
-              .sorted(Map.Entry.comparingByKey())
+          s.setLastInference(st.lastInferenceMillis())
+              .setInferenceCount(st.inferences())
+              .setExecutionCount(st.executions());
+          is.setQueue(duration(st.queueCount(), st.queueNanos()))
+              .setComputeInfer(duration(st.executions(), st.computeNanos()));
+          st.byBatchSize()
               .forEach(
-                  e ->
+                  (rows, c) ->
                       s.addBatchStats(
                           InferBatchStatistics.newBuilder()
-                              .setBatchSize(e.getKey())
-                              .setComputeInfer(
-                                  duration(e.getValue()[0].sum(), e.getValue()[1].sum()))));
+                              .setBatchSize(rows)
+                              .setComputeInfer(duration(c[0], c[1]))));
         }
         b.addModelStats(s.setInferenceStats(is));
       }

@@ -190,33 +190,64 @@ public final class ServerMetrics {
 
   /**
    * Cumulative counts and durations of one version, in the shape of Triton's statistics extension
-   * (ModelStatistics): executions, inferences (rows), queue and compute time, and compute time per
-   * batch size.
+   * (ModelStatistics). The totals are read from the version's own meters (queue wait, compute,
+   * batch rows); only what they do not keep is held here: the time of the last batch and compute
+   * time per batch size.
    */
   public static final class InferStats {
-    public final LongAdder executions = new LongAdder();
-    public final LongAdder inferences = new LongAdder();
-    public final LongAdder queueCount = new LongAdder();
-    public final LongAdder queueNanos = new LongAdder();
-    public final LongAdder computeNanos = new LongAdder();
-    public final java.util.concurrent.atomic.AtomicLong lastInferenceMillis =
+    private final Timer wait;
+    private final Timer compute;
+    private final DistributionSummary rows;
+    private final java.util.concurrent.atomic.AtomicLong lastInferenceMillis =
         new java.util.concurrent.atomic.AtomicLong();
 
     /** Rows per batch → {executions, compute nanos}. */
-    public final Map<Integer, LongAdder[]> byBatchSize = new ConcurrentHashMap<>();
+    private final Map<Integer, LongAdder[]> byBatchSize = new ConcurrentHashMap<>();
 
-    void batch(int requests, int rows, long waitedNanos, long computeNanos) {
-      executions.increment();
-      inferences.add(rows);
-      queueCount.add(requests);
-      queueNanos.add(waitedNanos);
-      this.computeNanos.add(computeNanos);
+    InferStats(Timer wait, Timer compute, DistributionSummary rows) {
+      this.wait = wait;
+      this.compute = compute;
+      this.rows = rows;
+    }
+
+    void batch(int rows, long computeNanos) {
       lastInferenceMillis.set(System.currentTimeMillis());
       LongAdder[] b =
           byBatchSize.computeIfAbsent(
               rows, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
       b[0].increment();
       b[1].add(computeNanos);
+    }
+
+    public long executions() {
+      return compute.count();
+    }
+
+    public long inferences() {
+      return (long) rows.totalAmount();
+    }
+
+    public long queueCount() {
+      return wait.count();
+    }
+
+    public long queueNanos() {
+      return (long) wait.totalTime(TimeUnit.NANOSECONDS);
+    }
+
+    public long computeNanos() {
+      return (long) compute.totalTime(TimeUnit.NANOSECONDS);
+    }
+
+    public long lastInferenceMillis() {
+      return lastInferenceMillis.get();
+    }
+
+    /** Batch rows → {executions, compute nanos}, sorted by rows. */
+    public java.util.SortedMap<Integer, long[]> byBatchSize() {
+      java.util.SortedMap<Integer, long[]> out = new java.util.TreeMap<>();
+      byBatchSize.forEach((k, v) -> out.put(k, new long[] {v[0].sum(), v[1].sum()}));
+      return out;
     }
   }
 
@@ -251,20 +282,19 @@ public final class ServerMetrics {
             .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
             .register(registry);
     Counter failed = registry.counter("modelport.batch.failures", tags);
-    InferStats stats = inferStats.computeIfAbsent(model + "/" + version, k -> new InferStats());
+    InferStats stats =
+        inferStats.computeIfAbsent(model + "/" + version, k -> new InferStats(wait, compute, rows));
     return (List<? extends BatchItem> batch, long start, long end, boolean fail) -> {
       int n = 0;
-      long waited = 0;
       for (BatchItem i : batch) {
         n += i.rows();
         if (i.createdNanos() != 0) {
           wait.record(start - i.createdNanos(), TimeUnit.NANOSECONDS);
-          waited += start - i.createdNanos();
         }
       }
       rows.record(n);
       compute.record(end - start, TimeUnit.NANOSECONDS);
-      stats.batch(batch.size(), n, waited, end - start);
+      stats.batch(n, end - start);
       if (fail) {
         failed.increment();
       }
