@@ -8,6 +8,7 @@ import dev.modelport.server.runtime.EngineThreads;
 import dev.modelport.server.runtime.VersionLoader;
 import dev.modelport.server.security.AuthInterceptor;
 import dev.modelport.server.security.TokenStore;
+import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.ModelStore;
 import dev.modelport.v1.ModelState;
 import dev.modelport.v1.ModelStatus;
@@ -71,6 +72,7 @@ public final class Main {
       // last in the list = outermost: it also sees calls that authentication refuses
       interceptors.add(new dev.modelport.server.logging.AccessLog());
     }
+    Tracing tracing = Tracing.configure(options.otel(), System.getenv());
     ModelportServer server =
         ModelportServer.create(
             Listeners.from(options),
@@ -78,7 +80,8 @@ public final class Main {
             options.drainGrace(),
             interceptors,
             DeviceTopology::of,
-            Admission.of(options.requestMemoryPercent(), options.maxMessageBytes()));
+            Admission.of(options.requestMemoryPercent(), options.maxMessageBytes()),
+            tracing);
     ModelRegistry registry = server.registry();
     MetricsHttpServer metricsHttp = new MetricsHttpServer(options.metricsPort(), server.metrics());
     log.info("Prometheus metrics on port {} at /metrics", metricsHttp.port());

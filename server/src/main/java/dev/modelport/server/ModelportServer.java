@@ -14,6 +14,7 @@ import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.registry.VersionListener;
 import dev.modelport.server.runtime.VersionLoader;
+import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.ModelStore;
 import dev.modelport.store.StoreException;
 import dev.modelport.v1.InferenceServiceGrpc;
@@ -54,6 +55,7 @@ public final class ModelportServer {
   private final Duration drainGrace;
   private final Object stopLock = new Object();
   private final CallsInFlight calls = new CallsInFlight();
+  private final Tracing tracing;
   private boolean stopped;
 
   /** A server on {@code builder} for the models in {@code store}, on the devices DJL sees. */
@@ -90,10 +92,33 @@ public final class ModelportServer {
       List<ServerInterceptor> interceptors,
       Function<String, DeviceTopology> topologies,
       Admission admission) {
+    return create(builders, store, drainGrace, interceptors, topologies, admission, Tracing.OFF);
+  }
+
+  /** As above, with {@code tracing} (which {@link #stop()} closes, sending the last spans). */
+  public static ModelportServer create(
+      List<ServerBuilder<?>> builders,
+      ModelStore store,
+      Duration drainGrace,
+      List<ServerInterceptor> interceptors,
+      Function<String, DeviceTopology> topologies,
+      Admission admission,
+      Tracing tracing) {
     ServerMetrics metrics = new ServerMetrics();
     VersionLoader loader = new VersionLoader(topologies, metrics::batchObserver);
     ModelRegistry registry = new ModelRegistry(store, loader, drainGrace);
-    return new ModelportServer(builders, registry, drainGrace, metrics, interceptors, admission);
+    return new ModelportServer(
+        builders, registry, drainGrace, metrics, interceptors, admission, tracing);
+  }
+
+  public ModelportServer(
+      List<ServerBuilder<?>> builders,
+      ModelRegistry registry,
+      Duration drainGrace,
+      ServerMetrics metrics,
+      List<ServerInterceptor> interceptors,
+      Admission admission) {
+    this(builders, registry, drainGrace, metrics, interceptors, admission, Tracing.OFF);
   }
 
   @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl and IDEs still ask for it
@@ -103,8 +128,10 @@ public final class ModelportServer {
       Duration drainGrace,
       ServerMetrics metrics,
       List<ServerInterceptor> interceptors,
-      Admission admission) {
+      Admission admission,
+      Tracing tracing) {
     this.registry = registry;
+    this.tracing = tracing;
     this.metrics = metrics;
     this.drainGrace = drainGrace;
     this.health = new HealthReporter(registry);
@@ -114,12 +141,13 @@ public final class ModelportServer {
     registry.addListener(e -> health.update());
     List<BindableService> services =
         List.of(
-            new InferenceServiceImpl(registry, metrics),
+            new InferenceServiceImpl(registry, metrics, tracing),
             new ModelServiceImpl(registry),
-            new OipServiceImpl(registry, metrics),
+            new OipServiceImpl(registry, metrics, tracing),
             health.service(),
             ProtoReflectionServiceV1.newInstance(),
             ProtoReflectionService.newInstance());
+    ServerInterceptor traced = tracing.serverInterceptor(); // null when off
     for (ServerBuilder<?> builder : builders) {
       builder.callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
       for (BindableService s : services) {
@@ -135,6 +163,10 @@ public final class ModelportServer {
         if (inference) {
           // outermost: it sees each message first, and gates reading before any other interceptor
           def = AdmissionParsing.gateUnaryCalls(def, admission.receiving());
+        }
+        if (traced != null && (inference || s instanceof ModelServiceImpl)) {
+          // outermost, so refused calls have spans too; health probes and reflection get none
+          def = ServerInterceptors.intercept(def, traced);
         }
         builder.addService(def);
       }
@@ -257,6 +289,7 @@ public final class ModelportServer {
       servers.forEach(Server::shutdownNow);
     }
     registry.close();
+    tracing.close(); // sends the spans still buffered
     log.info("stopped");
   }
 

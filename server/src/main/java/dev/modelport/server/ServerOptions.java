@@ -64,7 +64,8 @@ public record ServerOptions(
     Path modelDir,
     String logFormat,
     String logLevel,
-    boolean accessLog) {
+    boolean accessLog,
+    Map<String, String> otel) {
 
   /** Large enough for a max_batch_size batch of the default models with room to spare. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -112,6 +113,13 @@ public record ServerOptions(
         --log-format text|json     one line per event (default), or one JSON object per line
         --log-level LEVEL          modelport's own loggers: TRACE, DEBUG, INFO (default), WARN, ERROR
         --access-log               one line per call: method, model, version, status, duration, peer
+        --trace-exporter otlp|none tracing (default none; also OTEL_TRACES_EXPORTER; every other
+                                   OTEL_* variable of the OpenTelemetry SDK applies as well)
+        --trace-endpoint URL       OTLP collector (OTEL_EXPORTER_OTLP_ENDPOINT; default
+                                   http://localhost:4317 for grpc, :4318 for http/protobuf)
+        --trace-protocol grpc|http/protobuf  OTLP transport (OTEL_EXPORTER_OTLP_PROTOCOL)
+        --trace-sample-ratio R     sample R (0..1) of the calls that arrive without a sampled
+                                   parent (OTEL_TRACES_SAMPLER=parentbased_traceidratio)
         --check-store              load every model, print their states, exit 0 if all are READY
       """;
 
@@ -141,7 +149,11 @@ public record ServerOptions(
             "model-name",
             "model-dir",
             "log-format",
-            "log-level")) {
+            "log-level",
+            "trace-exporter",
+            "trace-endpoint",
+            "trace-protocol",
+            "trace-sample-ratio")) {
       FLAGS.put(f, true);
     }
     FLAGS.put("uds-only", false);
@@ -223,6 +235,7 @@ public record ServerOptions(
       throw new UsageException(
           "--log-level: \"" + logLevel + "\"; expected TRACE, DEBUG, INFO, WARN or ERROR");
     }
+    Map<String, String> otel = otel(v);
     // Knative (KServe serverless) passes the one port it routes to in PORT
     if (!v.containsKey("port") && env.get("PORT") != null && !env.get("PORT").isBlank()) {
       v.put("port", env.get("PORT").strip());
@@ -268,7 +281,52 @@ public record ServerOptions(
         modelDir,
         logFormat,
         logLevel == null ? null : logLevel.toUpperCase(Locale.ROOT),
-        Boolean.parseBoolean(v.getOrDefault("access-log", "false")));
+        Boolean.parseBoolean(v.getOrDefault("access-log", "false")),
+        otel);
+  }
+
+  /** The tracing flags as OpenTelemetry SDK properties (which win over its OTEL_* variables). */
+  private static Map<String, String> otel(Map<String, String> v) throws UsageException {
+    Map<String, String> otel = new LinkedHashMap<>();
+    String exporter = v.get("trace-exporter");
+    if (exporter != null) {
+      if (!exporter.equals("otlp") && !exporter.equals("none")) {
+        throw new UsageException("--trace-exporter: \"" + exporter + "\"; expected otlp or none");
+      }
+      otel.put("otel.traces.exporter", exporter);
+    }
+    String endpoint = v.get("trace-endpoint");
+    if (endpoint != null) {
+      if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
+        throw new UsageException(
+            "--trace-endpoint: \"" + endpoint + "\"; expected a URL (http://host:port)");
+      }
+      otel.put("otel.exporter.otlp.endpoint", endpoint);
+    }
+    String protocol = v.get("trace-protocol");
+    if (protocol != null) {
+      if (!protocol.equals("grpc") && !protocol.equals("http/protobuf")) {
+        throw new UsageException(
+            "--trace-protocol: \"" + protocol + "\"; expected grpc or http/protobuf");
+      }
+      otel.put("otel.exporter.otlp.protocol", protocol);
+    }
+    String ratio = v.get("trace-sample-ratio");
+    if (ratio != null) {
+      double r;
+      try {
+        r = Double.parseDouble(ratio.strip());
+      } catch (NumberFormatException e) {
+        r = Double.NaN;
+      }
+      if (!(r >= 0 && r <= 1)) {
+        throw new UsageException(
+            "--trace-sample-ratio: \"" + ratio + "\"; expected a number from 0 to 1");
+      }
+      otel.put("otel.traces.sampler", "parentbased_traceidratio");
+      otel.put("otel.traces.sampler.arg", Double.toString(r));
+    }
+    return Map.copyOf(otel);
   }
 
   private static Path file(Map<String, String> v, String flag) throws UsageException {

@@ -1,6 +1,7 @@
 package dev.modelport.server.grpc;
 
 import dev.modelport.server.errors.ModelportException;
+import dev.modelport.server.errors.StatusMapping;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.runtime.InferenceRequest;
 import dev.modelport.server.runtime.ServedVersion;
@@ -8,6 +9,7 @@ import dev.modelport.server.tensor.HostTensor;
 import dev.modelport.server.tensor.RequestValidator;
 import dev.modelport.server.tensor.TensorEncoder;
 import dev.modelport.server.tensor.ValidatedRequest;
+import dev.modelport.server.tracing.Tracing;
 import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.PredictResponse;
 import io.grpc.Context;
@@ -25,9 +27,11 @@ final class Dispatcher {
   private static final int MAX_ATTEMPTS = 3;
 
   private final ModelRegistry registry;
+  private final Tracing tracing;
 
-  Dispatcher(ModelRegistry registry) {
+  Dispatcher(ModelRegistry registry, Tracing tracing) {
     this.registry = registry;
+    this.tracing = tracing;
   }
 
   /** Receives a request's answer, or the error it failed with (exactly one is non-null). */
@@ -45,6 +49,7 @@ final class Dispatcher {
     InferenceRequest item;
     ServedVersion version;
     ValidatedRequest valid;
+    io.opentelemetry.context.Context traced = tracing.recordingContext(); // null: not traced
     try {
       StrictRequestParsing.check(req);
       Context ctx = Context.current();
@@ -61,12 +66,20 @@ final class Dispatcher {
         version = registry.resolve(req.getModelName(), req.getModelVersion());
         valid = RequestValidator.validate(req, version.signature());
         version.translator().checkParameters(valid.parameters());
-        item = new InferenceRequest(valid, deadlineNanos, ctx::isCancelled);
+        item =
+            new InferenceRequest(
+                valid,
+                deadlineNanos,
+                ctx::isCancelled,
+                tracing.request(traced, req.getModelName(), version.versionName()));
         if (version.trySubmit(item)) {
           break;
         }
       }
     } catch (Throwable t) {
+      if (traced != null) {
+        Tracing.rejected(traced, StatusMapping.toStatus(t));
+      }
       answer.answer(null, t);
       return;
     }

@@ -4,24 +4,35 @@ import dev.modelport.server.admission.Permit;
 import dev.modelport.server.errors.StatusMapping;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.tracing.Tracing;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.PredictResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.context.Scope;
 
 /** {@code modelport.v1.InferenceService}: Predict and PredictStream. */
 public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceImplBase {
+  /** The span of one PredictStream item (child of the stream's server span). */
+  static final String ITEM_SPAN = "modelport.v1.InferenceService/PredictStream item";
+
   /** Requests one PredictStream may have in flight (read but not yet answered). */
   static final int STREAM_WINDOW = 256;
 
   private final Dispatcher dispatcher;
   private final ServerMetrics metrics;
+  private final Tracing tracing;
 
   public InferenceServiceImpl(ModelRegistry registry, ServerMetrics metrics) {
-    this.dispatcher = new Dispatcher(registry);
+    this(registry, metrics, Tracing.OFF);
+  }
+
+  public InferenceServiceImpl(ModelRegistry registry, ServerMetrics metrics, Tracing tracing) {
+    this.dispatcher = new Dispatcher(registry, tracing);
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   @Override
@@ -63,25 +74,38 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
         Permit permit = AdmissionParsing.takePermit();
         long start = System.nanoTime();
         responder.accepted();
-        dispatcher.dispatch(
-            request,
-            (response, error) -> {
-              try {
-                answer(request, response, error, start);
-              } finally {
-                permit.close();
-              }
-            });
+        Tracing.Item span =
+            tracing.streamItem(ITEM_SPAN, request.getModelName(), request.getRequestId());
+        try (Scope s = span.enter()) {
+          dispatcher.dispatch(
+              request,
+              (response, error) -> {
+                try {
+                  answer(request, response, error, start, span);
+                } finally {
+                  permit.close();
+                }
+              });
+        }
       }
 
       private void answer(
-          PredictRequest request, PredictResponse response, Throwable error, long start) {
+          PredictRequest request,
+          PredictResponse response,
+          Throwable error,
+          long start,
+          Tracing.Item span) {
         if (error == null) {
           record(request, response.getModelVersion(), Status.OK, start);
+          span.end(Status.OK, response.getModelVersion());
           responder.answer(response);
         } else {
           PredictResponse failed = failed(request, error);
-          record(request, "", Status.fromCodeValue(failed.getError().getCode()), start);
+          Status status =
+              Status.fromCodeValue(failed.getError().getCode())
+                  .withDescription(failed.getError().getMessage());
+          record(request, "", status, start);
+          span.end(status, "");
           responder.answer(failed);
         }
       }

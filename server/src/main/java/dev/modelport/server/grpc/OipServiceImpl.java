@@ -34,6 +34,7 @@ import dev.modelport.server.errors.StatusMapping;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.oip.OipCodec;
 import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.Engines;
 import dev.modelport.store.StoreException;
 import dev.modelport.v1.ModelState;
@@ -44,6 +45,7 @@ import dev.modelport.v1.TensorSpec;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.context.Scope;
 import java.util.List;
 
 /**
@@ -59,11 +61,20 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
   private final ModelRegistry registry;
   private final ServerMetrics metrics;
   private final Dispatcher dispatcher;
+  private final Tracing tracing;
+
+  /** The span of one ModelStreamInfer item (child of the stream's server span). */
+  static final String ITEM_SPAN = "inference.GRPCInferenceService/ModelStreamInfer item";
 
   public OipServiceImpl(ModelRegistry registry, ServerMetrics metrics) {
+    this(registry, metrics, Tracing.OFF);
+  }
+
+  public OipServiceImpl(ModelRegistry registry, ServerMetrics metrics, Tracing tracing) {
     this.registry = registry;
     this.metrics = metrics;
-    this.dispatcher = new Dispatcher(registry);
+    this.tracing = tracing;
+    this.dispatcher = new Dispatcher(registry, tracing);
   }
 
   @Override
@@ -181,6 +192,7 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
       predict = prepare(request);
     } catch (Throwable t) {
       Status s = StatusMapping.toStatus(t);
+      Tracing.rejected(tracing.recordingContext(), s);
       record(request.getModelName(), "", s, start);
       out.onError(s.asRuntimeException());
       return;
@@ -246,41 +258,47 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
         Permit permit = AdmissionParsing.takePermit();
         long start = System.nanoTime();
         responder.accepted();
-        PredictRequest predict;
-        try {
-          predict = prepare(request);
-        } catch (Throwable t) {
+        Tracing.Item span = tracing.streamItem(ITEM_SPAN, request.getModelName(), request.getId());
+        try (Scope scope = span.enter()) {
+          PredictRequest predict;
           try {
-            failed(request, t, start);
-          } finally {
-            permit.close();
+            predict = prepare(request);
+          } catch (Throwable t) {
+            try {
+              failed(request, t, start, span);
+            } finally {
+              permit.close();
+            }
+            return;
           }
-          return;
-        }
-        dispatcher.dispatch(
-            predict,
-            (response, error) -> {
-              try {
-                if (error == null) {
-                  ModelInferResponse answer = OipCodec.toInfer(response, !predict.getRawOutput());
-                  record(request.getModelName(), response.getModelVersion(), Status.OK, start);
-                  responder.answer(
-                      ModelStreamInferResponse.newBuilder().setInferResponse(answer).build());
-                } else {
-                  failed(request, error, start);
+          dispatcher.dispatch(
+              predict,
+              (response, error) -> {
+                try {
+                  if (error == null) {
+                    ModelInferResponse answer = OipCodec.toInfer(response, !predict.getRawOutput());
+                    record(request.getModelName(), response.getModelVersion(), Status.OK, start);
+                    span.end(Status.OK, response.getModelVersion());
+                    responder.answer(
+                        ModelStreamInferResponse.newBuilder().setInferResponse(answer).build());
+                  } else {
+                    failed(request, error, start, span);
+                  }
+                } catch (RuntimeException e) {
+                  failed(request, e, start, span);
+                } finally {
+                  permit.close();
                 }
-              } catch (RuntimeException e) {
-                failed(request, e, start);
-              } finally {
-                permit.close();
-              }
-            });
+              });
+        }
       }
 
       /** A failed item: in-band error_message, the request's identity; the stream goes on. */
-      private void failed(ModelInferRequest request, Throwable error, long start) {
+      private void failed(
+          ModelInferRequest request, Throwable error, long start, Tracing.Item span) {
         Status s = StatusMapping.toStatus(error);
         record(request.getModelName(), "", s, start);
+        span.end(s, "");
         responder.answer(
             ModelStreamInferResponse.newBuilder()
                 .setErrorMessage(

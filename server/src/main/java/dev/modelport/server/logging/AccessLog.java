@@ -10,9 +10,12 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * {@code --access-log}: one INFO line per call on the logger {@code modelport.access}: method,
@@ -32,7 +35,9 @@ public final class AccessLog implements ServerInterceptor {
         || service.startsWith("grpc.reflection.")) {
       return next.startCall(call, headers);
     }
-    Entry entry = new Entry(call.getMethodDescriptor().getFullMethodName(), peer(call));
+    // the call's span, when tracing is on (its interceptor runs outside this one)
+    SpanContext span = Span.current().getSpanContext();
+    Entry entry = new Entry(call.getMethodDescriptor().getFullMethodName(), peer(call), span);
     ServerCall<ReqT, RespT> logged =
         new SimpleForwardingServerCall<>(call) {
           @Override
@@ -80,33 +85,51 @@ public final class AccessLog implements ServerInterceptor {
   private static final class Entry {
     final String method;
     final String peer;
+    final SpanContext span;
     final long start = System.nanoTime();
     volatile String model = "";
     volatile String version = "";
 
-    Entry(String method, String peer) {
+    Entry(String method, String peer, SpanContext span) {
       this.method = method;
       this.peer = peer;
+      this.span = span;
     }
 
     void write(Status status) {
       double ms = (System.nanoTime() - start) / 1e6;
       String duration = String.format(java.util.Locale.ROOT, "%.3f", ms);
-      log.atInfo()
-          .addKeyValue("method", method)
-          .addKeyValue("model", model)
-          .addKeyValue("version", version)
-          .addKeyValue("status", status.getCode().name())
-          .addKeyValue("duration_ms", duration)
-          .addKeyValue("peer", peer)
-          .log(
-              "{} model={} version={} status={} duration_ms={} peer={}",
-              method,
-              model,
-              version,
-              status.getCode(),
-              duration,
-              peer);
+      LoggingEventBuilder line =
+          log.atInfo()
+              .addKeyValue("method", method)
+              .addKeyValue("model", model)
+              .addKeyValue("version", version)
+              .addKeyValue("status", status.getCode().name())
+              .addKeyValue("duration_ms", duration)
+              .addKeyValue("peer", peer);
+      if (span.isValid()) {
+        line.addKeyValue("trace_id", span.getTraceId())
+            .addKeyValue("span_id", span.getSpanId())
+            .log(
+                "{} model={} version={} status={} duration_ms={} peer={} trace_id={} span_id={}",
+                method,
+                model,
+                version,
+                status.getCode(),
+                duration,
+                peer,
+                span.getTraceId(),
+                span.getSpanId());
+      } else {
+        line.log(
+            "{} model={} version={} status={} duration_ms={} peer={}",
+            method,
+            model,
+            version,
+            status.getCode(),
+            duration,
+            peer);
+      }
     }
   }
 }

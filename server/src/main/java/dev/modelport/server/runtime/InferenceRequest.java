@@ -24,11 +24,18 @@ public final class InferenceRequest implements BatchItem {
   private final Object batchKey;
   private final CompletableFuture<List<HostTensor>> result = new CompletableFuture<>();
   private final long createdNanos = System.nanoTime();
+  private final RequestTrace trace;
 
   public InferenceRequest(ValidatedRequest request, long deadlineNanos, BooleanSupplier cancelled) {
+    this(request, deadlineNanos, cancelled, RequestTrace.NONE);
+  }
+
+  public InferenceRequest(
+      ValidatedRequest request, long deadlineNanos, BooleanSupplier cancelled, RequestTrace trace) {
     this.request = request;
     this.deadlineNanos = deadlineNanos;
     this.cancelled = cancelled;
+    this.trace = trace;
     this.batchKey = nonBatchDims(request);
   }
 
@@ -76,10 +83,19 @@ public final class InferenceRequest implements BatchItem {
 
   @Override
   public void fail(Throwable error) {
+    if (!result.isDone()) {
+      trace.finished(error); // before the answer goes out, which ends the caller's span
+    }
     result.completeExceptionally(error);
   }
 
+  /** This request's batch is about to run ({@code requests} of them, {@code rows} rows). */
+  void batchStarted(int requests, int rows, String device) {
+    trace.batchStarted(requests, rows, device);
+  }
+
   void complete(List<HostTensor> outputs) {
+    trace.finished(null);
     result.complete(outputs);
   }
 

@@ -98,7 +98,9 @@ public final class VersionLoader implements Loader {
       for (Device d : devices) {
         ZooModel<NDList, NDList> model = models.get(d);
         BatchTranslator t = translator;
-        factories.add(() -> new PredictorRunner(model.newPredictor(new DjlBatchTranslator(t)), t));
+        String device = d.toString();
+        factories.add(
+            () -> new PredictorRunner(model.newPredictor(new DjlBatchTranslator(t)), t, device));
       }
       try {
         pool.start(factories).get();
@@ -256,11 +258,15 @@ public final class VersionLoader implements Loader {
   /** A worker's runner: its own Predictor, warmed up once before it takes traffic. */
   private static final class PredictorRunner implements BatchRunner<InferenceRequest> {
     private final Predictor<List<InferenceRequest>, List<List<HostTensor>>> predictor;
+    private final String device;
 
     PredictorRunner(
-        Predictor<List<InferenceRequest>, List<List<HostTensor>>> predictor, BatchTranslator t)
+        Predictor<List<InferenceRequest>, List<List<HostTensor>>> predictor,
+        BatchTranslator t,
+        String device)
         throws Exception {
       this.predictor = predictor;
+      this.device = device;
       try {
         InferenceRequest warmup =
             new InferenceRequest(t.warmupRequest(), InferenceRequest.NO_DEADLINE, () -> false);
@@ -274,6 +280,13 @@ public final class VersionLoader implements Loader {
 
     @Override
     public void run(List<InferenceRequest> batch) throws Exception {
+      int rows = 0;
+      for (InferenceRequest r : batch) {
+        rows += r.rows();
+      }
+      for (InferenceRequest r : batch) {
+        r.batchStarted(batch.size(), rows, device);
+      }
       List<List<HostTensor>> results = predictor.predict(batch);
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).complete(results.get(i));
