@@ -128,4 +128,44 @@ class ServerOptionsTest {
                     Map.of()))
         .hasMessageContaining("do not also give --model-store");
   }
+
+  @Test
+  void traceFlags_becomeOpenTelemetryProperties_andNonsenseIsRefused() throws Exception {
+    Map<String, String> env = Map.of("MODELPORT_MODEL_STORE", store.toString());
+    assertThat(ServerOptions.parse(new String[0], env).otel()).isEmpty();
+    ServerOptions o =
+        ServerOptions.parse(
+            new String[] {
+              "--trace-exporter", "otlp",
+              "--trace-endpoint", "http://collector:4318",
+              "--trace-protocol", "http/protobuf",
+              "--trace-sample-ratio", "0.01"
+            },
+            env);
+    assertThat(o.otel())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "otel.traces.exporter", "otlp",
+                "otel.exporter.otlp.endpoint", "http://collector:4318",
+                "otel.exporter.otlp.protocol", "http/protobuf",
+                "otel.traces.sampler", "parentbased_traceidratio",
+                "otel.traces.sampler.arg", "0.01"));
+    Map<String, String> twin = new java.util.HashMap<>(env);
+    twin.put("MODELPORT_TRACE_EXPORTER", "otlp");
+    assertThat(ServerOptions.parse(new String[0], twin).otel())
+        .containsEntry("otel.traces.exporter", "otlp");
+    for (String[] bad :
+        new String[][] {
+          {"--trace-exporter", "jaeger", "otlp or none"},
+          {"--trace-endpoint", "collector:4317", "expected a URL"},
+          {"--trace-protocol", "http", "grpc or http/protobuf"},
+          {"--trace-sample-ratio", "2", "from 0 to 1"},
+          {"--trace-sample-ratio", "NaN", "from 0 to 1"},
+          {"--trace-sample-ratio", "often", "from 0 to 1"}
+        }) {
+      assertThatThrownBy(() -> ServerOptions.parse(new String[] {bad[0], bad[1]}, env))
+          .hasMessageContaining(bad[0])
+          .hasMessageContaining(bad[2]);
+    }
+  }
 }
