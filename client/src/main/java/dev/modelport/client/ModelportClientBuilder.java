@@ -32,6 +32,7 @@ public final class ModelportClientBuilder {
   private java.util.function.Consumer<ManagedChannelBuilder<?>> customizer = b -> {};
   private String token;
   private int maxMessageBytes = 64 << 20;
+  private io.opentelemetry.api.@org.jspecify.annotations.Nullable OpenTelemetry openTelemetry;
 
   ModelportClientBuilder() {}
 
@@ -113,6 +114,19 @@ public final class ModelportClientBuilder {
     return this;
   }
 
+  /**
+   * Traces every call through {@code openTelemetry}: a client span per call, and the W3C {@code
+   * traceparent} (whatever propagators it has) sent along, so the server's spans join the caller's
+   * trace. Uses OpenTelemetry's gRPC instrumentation, {@code
+   * io.opentelemetry.instrumentation:opentelemetry-grpc-1.6}, which the application adds (the BOM
+   * names its version); without this call the client needs no OpenTelemetry at all. Not used with
+   * {@link #channel}: add that instrumentation's client interceptor to your own channel.
+   */
+  public ModelportClientBuilder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+    this.openTelemetry = java.util.Objects.requireNonNull(openTelemetry, "openTelemetry");
+    return this;
+  }
+
   /** Largest response accepted (default 64 MiB). */
   public ModelportClientBuilder maxMessageBytes(int bytes) {
     this.maxMessageBytes = bytes;
@@ -126,6 +140,11 @@ public final class ModelportClientBuilder {
     }
     CallCredentials call = token == null ? null : new Bearer(token);
     if (channel != null) {
+      if (openTelemetry != null) {
+        throw new IllegalStateException(
+            "openTelemetry applies to channels the builder makes; with channel(...), add"
+                + " GrpcTelemetry.create(openTelemetry).createClientInterceptor() to your channel");
+      }
       return new ModelportClient(channel, deadline, call, false);
     }
     ManagedChannelBuilder<?> b;
@@ -140,6 +159,10 @@ public final class ModelportClientBuilder {
     }
     b.maxInboundMessageSize(maxMessageBytes);
     customizer.accept(b);
+    if (openTelemetry != null) {
+      // in its own class, so that without tracing no OpenTelemetry class is ever loaded
+      b.intercept(ClientTracing.interceptor(openTelemetry));
+    }
     b.defaultServiceConfig(serviceConfig(retry));
     if (retry.maxAttempts() > 1) {
       b.enableRetry().maxRetryAttempts(retry.maxAttempts());
