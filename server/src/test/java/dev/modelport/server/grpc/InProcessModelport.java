@@ -4,6 +4,7 @@ import dev.modelport.server.ModelportServer;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.ModelStore;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -18,6 +19,11 @@ final class InProcessModelport implements AutoCloseable {
   final ManagedChannel channel;
 
   InProcessModelport(Path store, FakeModels models, Admission admission) throws Exception {
+    this(store, models, admission, Tracing.OFF);
+  }
+
+  InProcessModelport(Path store, FakeModels models, Admission admission, Tracing tracing)
+      throws Exception {
     String name = InProcessServerBuilder.generateName();
     server =
         new ModelportServer(
@@ -26,7 +32,8 @@ final class InProcessModelport implements AutoCloseable {
                 Duration.ofSeconds(1),
                 new ServerMetrics(),
                 List.of(),
-                admission)
+                admission,
+                tracing)
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
   }

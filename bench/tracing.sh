@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# What tracing costs: iris unary at 64 callers against three servers, alternated round by round
+# so that drift on the shared cores falls on all three alike:
+#   base  a server jar built without tracing (BASE_JAR; e.g. from the commit before it landed)
+#   off   this build, tracing off (the default)
+#   on    this build, tracing on, 1 % of calls sampled, spans sent over OTLP/gRPC to a sink
+# Usage: BASE_JAR=/path/modelport-server.jar bench/tracing.sh OUT_DIR [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:?out dir}; ROUNDS=${2:-4}
+mkdir -p "$OUT"
+BASE_JAR=${BASE_JAR:?BASE_JAR: a server jar without tracing}
+HEAD_JAR=server/target/modelport-server.jar
+CLI="java -jar cli/target/modelport-cli.jar"
+STORE=$(mktemp -d)
+cp -r model-store/models/iris "$STORE/iris"
+for port in 8500 9500 4317; do
+  if ss -ltn | grep -q ":$port "; then echo "port $port is in use" >&2; exit 1; fi
+done
+/usr/bin/python3 bench/otlp_sink.py 4317 > "$OUT/sink.log" 2>&1 &
+sink=$!
+trap 'kill $sink 2>/dev/null || true; rm -rf "$STORE"' EXIT
+
+run() { # name jar extra-args...
+  local name=$1 jar=$2; shift 2
+  local log="$OUT/server-$name-$round.log"
+  java -jar "$jar" --port 8500 --metrics-port 9500 --model-store "$STORE" "$@" > "$log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 600); do grep -q "SERVING after" "$log" && break; sleep 0.1; done
+  $CLI perf --model iris --concurrency 64 --warmup 5 --duration 15 --json "$OUT/$name-$round.json" > /dev/null 2>&1
+  kill -TERM $pid; wait $pid || true
+}
+
+for round in $(seq "$ROUNDS"); do
+  run base "$BASE_JAR"
+  run off "$HEAD_JAR"
+  run on "$HEAD_JAR" --trace-exporter otlp --trace-endpoint http://localhost:4317 --trace-sample-ratio 0.01
+done
+kill -TERM $sink; wait $sink || true
+
+/usr/bin/python3 - "$OUT" "$ROUNDS" <<'PY' | tee "$OUT/summary.txt"
+import json, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+rate = {n: [json.load(open(f"{out}/{n}-{r}.json"))[0]["requests_per_second"] for r in range(1, rounds + 1)]
+        for n in ("base", "off", "on")}
+p99 = {n: [json.load(open(f"{out}/{n}-{r}.json"))[0]["p99_ms"] for r in range(1, rounds + 1)]
+       for n in ("base", "off", "on")}
+for n in rate:
+    print(f"{n:5} req/s {' '.join(f'{x:8.0f}' for x in rate[n])}   median {statistics.median(rate[n]):8.0f}"
+          f"   p99 median {statistics.median(p99[n]):.2f} ms")
+# per round, against the base run just before it
+for n in ("off", "on"):
+    ratios = [rate[n][i] / rate["base"][i] for i in range(rounds)]
+    print(f"{n} / base per round: {' '.join(f'{x:.3f}' for x in ratios)}   median {statistics.median(ratios):.3f}")
+PY
+grep -h "received" "$OUT/sink.log" || true
