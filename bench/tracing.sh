@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What tracing costs: iris unary at 64 callers against three servers, alternated round by round
-# so that drift on the shared cores falls on all three alike:
+# so that drift on the shared cores falls on all three alike; throughput, p99 and the server's
+# CPU time per request (from /proc over the measured window, after an 8 s JIT warm-up):
 #   base  a server jar built without tracing (BASE_JAR; e.g. from the commit before it landed)
 #   off   this build, tracing off (the default)
 #   on    this build, tracing on, 1 % of calls sampled, spans sent over OTLP/gRPC to a sink
@@ -21,13 +22,18 @@ done
 sink=$!
 trap 'kill $sink 2>/dev/null || true; rm -rf "$STORE"' EXIT
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, in clock ticks
+
 run() { # name jar extra-args...
   local name=$1 jar=$2; shift 2
   local log="$OUT/server-$name-$round.log"
   java -jar "$jar" --port 8500 --metrics-port 9500 --model-store "$STORE" "$@" > "$log" 2>&1 &
   local pid=$!
   for _ in $(seq 600); do grep -q "SERVING after" "$log" && break; sleep 0.1; done
-  $CLI perf --model iris --concurrency 64 --warmup 5 --duration 15 --json "$OUT/$name-$round.json" > /dev/null 2>&1
+  $CLI perf --model iris --concurrency 64 --warmup 0 --duration 8 > /dev/null 2>&1   # JIT warm-up
+  local before; before=$(cpu_ticks $pid)
+  $CLI perf --model iris --concurrency 64 --warmup 0 --duration 15 --json "$OUT/$name-$round.json" > /dev/null 2>&1
+  echo $(( $(cpu_ticks $pid) - before )) > "$OUT/$name-$round.cpu"   # server CPU over the window
   kill -TERM $pid; wait $pid || true
 }
 
@@ -52,5 +58,16 @@ for n in rate:
 for n in ("off", "on"):
     ratios = [rate[n][i] / rate["base"][i] for i in range(rounds)]
     print(f"{n} / base per round: {' '.join(f'{x:.3f}' for x in ratios)}   median {statistics.median(ratios):.3f}")
+# server CPU per request: the cost itself, far less sensitive to the load generator sharing the
+# cores than the rate is
+import os
+tick = os.sysconf("SC_CLK_TCK")
+cpu = {n: [int(open(f"{out}/{n}-{r}.cpu").read()) / tick * 1e6
+           / json.load(open(f"{out}/{n}-{r}.json"))[0]["requests"] for r in range(1, rounds + 1)]
+       for n in ("base", "off", "on")}
+for n in cpu:
+    print(f"{n:5} server CPU us/request {' '.join(f'{x:6.1f}' for x in cpu[n])}   median {statistics.median(cpu[n]):6.1f}")
+for n in ("off", "on"):
+    print(f"{n} CPU/request vs base: {statistics.median(cpu[n]) / statistics.median(cpu['base']):.3f}")
 PY
 grep -h "received" "$OUT/sink.log" || true
