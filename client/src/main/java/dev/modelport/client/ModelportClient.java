@@ -191,13 +191,14 @@ public final class ModelportClient implements AutoCloseable {
   /**
    * Opens a PredictStream session with at most {@code maxInFlight} requests outstanding: {@link
    * PredictSession#submit} blocks beyond that, so a producer of any speed runs in constant memory.
+   * Its {@code close()} waits for the answers at most this client's {@link #deadline()}.
    */
   public PredictSession openSession(int maxInFlight) {
     InferenceServiceGrpc.InferenceServiceStub stub = inferenceStub();
     if (streamDeadline != null) {
       stub = stub.withDeadlineAfter(streamDeadline.toNanos(), TimeUnit.NANOSECONDS);
     }
-    return new PredictSession(stub, maxInFlight, options);
+    return new PredictSession(stub, maxInFlight, options, deadline);
   }
 
   /** Streams {@link #predictAll(Iterator, int, boolean, int)} opens by default. */

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   for (float[] row : rows) {
  *     s.submit(request(row)).thenAccept(r -> use(r));
  *   }
- * } // close(): waits for every answer
+ * } // close(): waits for every answer, at most the client's deadline, then cancels the rest
  * }</pre>
  *
  * <p>{@link #submit} may be called from several threads. Requests without a {@code request_id} get
@@ -49,14 +49,19 @@ public final class PredictSession implements AutoCloseable {
   private volatile Throwable failure;
 
   private final PredictOptions options;
+  private final java.time.Duration closeTimeout;
 
   PredictSession(InferenceServiceGrpc.InferenceServiceStub stub, int maxInFlight) {
-    this(stub, maxInFlight, PredictOptions.DEFAULTS);
+    this(stub, maxInFlight, PredictOptions.DEFAULTS, java.time.Duration.ofSeconds(30));
   }
 
   PredictSession(
-      InferenceServiceGrpc.InferenceServiceStub stub, int maxInFlight, PredictOptions options) {
+      InferenceServiceGrpc.InferenceServiceStub stub,
+      int maxInFlight,
+      PredictOptions options,
+      java.time.Duration closeTimeout) {
     this.options = options;
+    this.closeTimeout = closeTimeout;
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("maxInFlight: at least 1");
     }
@@ -169,11 +174,17 @@ public final class PredictSession implements AutoCloseable {
     }
   }
 
-  /** Sends no more requests and waits for every answer. */
+  /**
+   * Sends no more requests and waits for every answer, at most the client's deadline (its {@link
+   * ModelportClient#deadline()}, 30 s by default) from now; what is still unanswered then is
+   * cancelled: those futures fail with CANCELLED and the server drops their work.
+   */
   @Override
   public void close() {
     try {
-      close(java.time.Duration.ofDays(1));
+      if (!close(closeTimeout)) {
+        cancel();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       cancel();

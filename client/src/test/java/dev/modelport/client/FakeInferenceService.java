@@ -75,10 +75,13 @@ final class FakeInferenceService extends InferenceServiceGrpc.InferenceServiceIm
   @Override
   public StreamObserver<PredictRequest> predictStream(StreamObserver<PredictResponse> out) {
     return new StreamObserver<>() {
+      boolean silent; // an item never answered: the stream stays open, as if still computing
+
       @Override
       public void onNext(PredictRequest r) {
         received.incrementAndGet();
         if (r.getModelName().equals("silent")) {
+          silent = true;
           return;
         }
         synchronized (out) {
@@ -103,7 +106,9 @@ final class FakeInferenceService extends InferenceServiceGrpc.InferenceServiceIm
       @Override
       public void onCompleted() {
         synchronized (out) {
-          out.onCompleted();
+          if (!silent) {
+            out.onCompleted();
+          }
         }
       }
     };

@@ -149,6 +149,24 @@ class ModelportClientTest {
   }
 
   @Test
+  void session_close_waitsAtMostTheDeadline_thenCancelsWhatIsLeft() throws Exception {
+    PredictSession s = client.withDeadline(java.time.Duration.ofMillis(300)).openSession(8);
+    CompletableFuture<PredictResponse> answered = s.submit(row("m", 1));
+    CompletableFuture<PredictResponse> never = s.submit(row("silent", 2));
+    long start = System.nanoTime();
+    s.close();
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    assertThat(tookMs).isBetween(250L, 20_000L); // held for the deadline, not a day
+    assertThat(answered).isCompleted();
+    assertThat(answered.get().getRequestId()).isNotEmpty();
+    assertThatThrownBy(() -> never.get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+  }
+
+  @Test
   void predictAll_ordered_keepsRequestOrder_withErrorsInPlace() {
     Iterator<PredictRequest> source =
         IntStream.range(0, 5000).mapToObj(i -> row(i % 100 == 7 ? "bad" : "m", i)).iterator();
