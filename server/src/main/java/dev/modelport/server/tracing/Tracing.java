@@ -12,7 +12,6 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.common.Clock;
 import java.util.HashMap;
@@ -24,12 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * OpenTelemetry traces, off unless an exporter is named. When on: a server span per call
- * (OpenTelemetry's gRPC library instrumentation, continuing the caller's W3C {@code traceparent}),
- * and under it, per request, a {@code modelport.queue} span (from enqueue to the start of its
- * batch) and a {@code modelport.compute} span (the batch's engine call) carrying the model,
- * version, batch size and device; a span per item on the streaming calls. A call that is not
- * sampled costs one check per request: nothing below its server span is built.
+ * OpenTelemetry traces, off unless an exporter is named. When on: a server span per call ({@link
+ * ServerSpans}, continuing the caller's W3C {@code traceparent}), and under it, per request, a
+ * {@code modelport.queue} span (from enqueue to the start of its batch) and a {@code
+ * modelport.compute} span (the batch's engine call) carrying the model, version, batch size and
+ * device; a span per item on the streaming calls. A call that is not sampled costs one check per
+ * request: nothing below its server span is built.
  */
 public final class Tracing implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Tracing.class);
@@ -132,17 +131,13 @@ public final class Tracing implements AutoCloseable {
 
   /**
    * The interceptor that opens a server span per call and makes it current while the call's
-   * callbacks run; null when off.
+   * callbacks run ({@link ServerSpans}); null when off.
    */
   public ServerInterceptor serverInterceptor() {
     if (otel == null) {
       return null;
     }
-    // Per-message events would repeat on every stream item what the item spans already say.
-    return GrpcTelemetry.builder(otel)
-        .setEmitMessageEvents(false)
-        .build()
-        .createServerInterceptor();
+    return new ServerSpans(tracer, otel.getPropagators().getTextMapPropagator());
   }
 
   /** The current span when it records (tracing on and the call sampled), else null. */

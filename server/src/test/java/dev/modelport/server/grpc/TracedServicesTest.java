@@ -9,6 +9,7 @@ import dev.modelport.oip.ModelStreamInferResponse;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.admission.MemoryBudget;
 import dev.modelport.server.admission.ReceiveSlots;
+import dev.modelport.server.tracing.InMemoryTracing;
 import dev.modelport.server.tracing.Tracing;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.PredictRequest;
@@ -23,12 +24,9 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,13 +48,7 @@ class TracedServicesTest {
   @TempDir Path dir;
   final FakeModels models = new FakeModels();
   final InMemorySpanExporter spans = InMemorySpanExporter.create();
-  final OpenTelemetrySdk otel =
-      OpenTelemetrySdk.builder()
-          .setTracerProvider(
-              SdkTracerProvider.builder()
-                  .addSpanProcessor(SimpleSpanProcessor.create(spans))
-                  .build())
-          .build();
+  final OpenTelemetrySdk otel = InMemoryTracing.sdk(spans);
   InProcessModelport fixture;
   Channel channel;
   Span call;
@@ -71,9 +63,7 @@ class TracedServicesTest {
             models,
             new Admission(new MemoryBudget(1 << 30), new ReceiveSlots(8)),
             Tracing.of(otel));
-    channel =
-        ClientInterceptors.intercept(
-            fixture.channel, GrpcTelemetry.create(otel).createClientInterceptor());
+    channel = ClientInterceptors.intercept(fixture.channel, InMemoryTracing.propagating());
     call = otel.getTracer("test").spanBuilder("call").startSpan();
     scope = Context.current().with(call).makeCurrent();
   }

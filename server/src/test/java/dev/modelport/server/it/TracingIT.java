@@ -11,6 +11,7 @@ import dev.modelport.server.ModelportServer;
 import dev.modelport.server.ServerOptions;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.placement.DeviceTopology;
+import dev.modelport.server.tracing.InMemoryTracing;
 import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.ModelStore;
 import dev.modelport.v1.InferenceServiceGrpc;
@@ -29,13 +30,9 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,14 +65,7 @@ class TracingIT {
   @BeforeAll
   static void start() throws Exception {
     spans = InMemorySpanExporter.create();
-    otel =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SdkTracerProvider.builder()
-                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
-                    .build())
-            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-            .build();
+    otel = InMemoryTracing.sdk(spans);
     TempStore store = new TempStore().copy("iris", "iris");
     List<ServerBuilder<?>> builders =
         List.of(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()));

@@ -13,7 +13,6 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.List;
 import java.util.Map;
@@ -23,13 +22,7 @@ import org.junit.jupiter.api.Test;
 /** The spans one request makes, whatever path it takes; and when tracing is on at all. */
 class TracingTest {
   final InMemorySpanExporter spans = InMemorySpanExporter.create();
-  final OpenTelemetrySdk otel =
-      OpenTelemetrySdk.builder()
-          .setTracerProvider(
-              SdkTracerProvider.builder()
-                  .addSpanProcessor(SimpleSpanProcessor.create(spans))
-                  .build())
-          .build();
+  final OpenTelemetrySdk otel = InMemoryTracing.sdk(spans);
   final Tracing tracing = Tracing.of(otel);
 
   @AfterEach
