@@ -66,7 +66,7 @@ for round in $(seq "$ROUNDS"); do
 done
 kill -TERM $sink; wait $sink || true
 
-/usr/bin/python3 - "$OUT" "$ROUNDS" <<'PY' | tee "$OUT/summary.txt"
+[ "$ROUNDS" -gt 0 ] && /usr/bin/python3 - "$OUT" "$ROUNDS" <<'PY' | tee "$OUT/summary.txt"
 import json, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
 rate = {n: [json.load(open(f"{out}/{n}-{r}.json"))[0]["requests_per_second"] for r in range(1, rounds + 1)]
