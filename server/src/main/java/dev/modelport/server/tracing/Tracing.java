@@ -43,7 +43,6 @@ public final class Tracing implements AutoCloseable {
   static final AttributeKey<Long> BATCH_REQUESTS = AttributeKey.longKey("modelport.batch.requests");
   static final AttributeKey<String> DEVICE = AttributeKey.stringKey("modelport.device");
   static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("modelport.request_id");
-  static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
   static final AttributeKey<String> ERROR_MESSAGE = AttributeKey.stringKey("modelport.error");
 
   private final OpenTelemetry otel; // null: off
@@ -172,7 +171,7 @@ public final class Tracing implements AutoCloseable {
     span.addEvent(
         "modelport.rejected",
         Attributes.of(
-            GRPC_STATUS,
+            ServerSpans.RPC_STATUS,
             (long) status.getCode().value(),
             ERROR_MESSAGE,
             String.valueOf(status.getDescription())));
@@ -200,7 +199,7 @@ public final class Tracing implements AutoCloseable {
   }
 
   /** One stream item's span. */
-  public static class Item {
+  public static final class Item {
     public static final Item NONE = new Item(null, null);
 
     private final Context context;
@@ -221,7 +220,7 @@ public final class Tracing implements AutoCloseable {
       if (span == null) {
         return;
       }
-      span.setAttribute(GRPC_STATUS, (long) status.getCode().value());
+      span.setAttribute(ServerSpans.RPC_STATUS, (long) status.getCode().value());
       if (!version.isEmpty()) {
         span.setAttribute(VERSION, version);
       }
