@@ -21,7 +21,9 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -56,6 +58,14 @@ final class ServerSpans implements ServerInterceptor {
           Status.Code.UNAVAILABLE,
           Status.Code.DATA_LOSS);
 
+  /** Header keys by name, made once: {@code Metadata.Key.of} validates and allocates. */
+  private static final ConcurrentHashMap<String, Metadata.Key<String>> KEYS =
+      new ConcurrentHashMap<>();
+
+  static Metadata.Key<String> key(String name) {
+    return KEYS.computeIfAbsent(name, n -> Metadata.Key.of(n, Metadata.ASCII_STRING_MARSHALLER));
+  }
+
   private static final TextMapGetter<Metadata> HEADERS =
       new TextMapGetter<>() {
         @Override
@@ -64,27 +74,43 @@ final class ServerSpans implements ServerInterceptor {
         }
 
         @Override
-        public String get(Metadata carrier, String key) {
-          if (carrier == null || key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        public String get(Metadata carrier, String name) {
+          if (carrier == null || name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
             return null;
           }
-          return carrier.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+          return carrier.get(key(name));
         }
       };
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
+  private final List<Metadata.Key<String>> fields; // the headers the propagators read
 
   ServerSpans(Tracer tracer, TextMapPropagator propagator) {
     this.tracer = tracer;
     this.propagator = propagator;
+    this.fields =
+        propagator.fields().stream()
+            .filter(f -> !f.endsWith(Metadata.BINARY_HEADER_SUFFIX))
+            .map(ServerSpans::key)
+            .toList();
+  }
+
+  /** The caller's context, or the root one when no propagation header came (no extraction). */
+  private Context parent(Metadata headers) {
+    for (Metadata.Key<String> f : fields) {
+      if (headers.containsKey(f)) {
+        return propagator.extract(Context.root(), headers, HEADERS);
+      }
+    }
+    return Context.root();
   }
 
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     MethodDescriptor<ReqT, RespT> method = call.getMethodDescriptor();
-    Context parent = propagator.extract(Context.root(), headers, HEADERS);
+    Context parent = parent(headers);
     Span span =
         tracer
             .spanBuilder(method.getFullMethodName())
