@@ -37,19 +37,19 @@ run() { # name jar extra-args...
   kill -TERM $pid; wait $pid || true
 }
 
-# Heap allocated per request, each server once (GC log; -Xmn32m for frequent young collections):
+# Heap allocated per request, each server once (GC log; -Xmn16m and 20 s: 70+ young collections):
 # unlike the rate, this hardly moves with the machine's noise.
 alloc() { # name jar extra-args...
   local name=$1 jar=$2; shift 2
   local log="$OUT/server-alloc-$name.log" gc="$OUT/alloc-$name-gc.log"
-  java -Xmn32m -Xlog:gc:file="$gc" -jar "$jar" --port 8500 --metrics-port 9500 --model-store "$STORE" "$@" > "$log" 2>&1 &
+  java -Xmn16m -Xlog:gc:file="$gc" -jar "$jar" --port 8500 --metrics-port 9500 --model-store "$STORE" "$@" > "$log" 2>&1 &
   local pid=$!
   for _ in $(seq 600); do grep -q "SERVING after" "$log" && break; sleep 0.1; done
   served() { curl -s localhost:9500/metrics | awk '/^modelport_requests_total/ && /model="iris"/ {s += $2} END {printf "%d", s}'; }
   pauses() { grep -c 'Pause Young' "$gc"; }
   $CLI perf --model iris --concurrency 64 --warmup 0 --duration 8 > /dev/null 2>&1   # JIT warm-up
   local a ga b gb; a=$(served); ga=$(pauses)
-  $CLI perf --model iris --concurrency 64 --warmup 0 --duration 10 > /dev/null 2>&1
+  $CLI perf --model iris --concurrency 64 --warmup 0 --duration 20 > /dev/null 2>&1
   b=$(served); gb=$(pauses)
   /usr/bin/python3 bench/gc_alloc.py "$gc" $((b - a)) $((ga - 1)) $((gb - 1)) | sed "s/^/$name: /" | tee -a "$OUT/alloc.txt"
   kill -TERM $pid; wait $pid || true
