@@ -73,6 +73,7 @@ class ServerSpansTest {
   final OpenTelemetrySdk otel = InMemoryTracing.sdk(spans);
   final AtomicReference<String> spanInHandler = new AtomicReference<>();
   final CountDownLatch hanging = new CountDownLatch(1);
+  final CountDownLatch cancelSeen = new CountDownLatch(1);
   Server server;
   ManagedChannel channel;
   Channel traced;
@@ -91,7 +92,11 @@ class ServerSpansTest {
                           out.onNext("ok");
                           out.onCompleted();
                         }
-                        case "hang" -> hanging.countDown();
+                        case "hang" -> {
+                          ((io.grpc.stub.ServerCallStreamObserver<String>) out)
+                              .setOnCancelHandler(cancelSeen::countDown);
+                          hanging.countDown();
+                        }
                         default ->
                             out.onError(
                                 Status.fromCodeValue(Integer.parseInt(request))
@@ -187,6 +192,7 @@ class ServerSpansTest {
     assertThat(hanging.await(10, TimeUnit.SECONDS)).isTrue();
     c.cancel("the caller gave up", null);
     SpanData span = serverSpan(); // direct executors: the cancel has been delivered
+    assertThat(cancelSeen.getCount()).as("the handler heard of the cancel").isZero();
     assertThat(span.getAttributes().get(ServerSpans.RPC_STATUS))
         .isEqualTo((long) Status.Code.CANCELLED.value());
     assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);

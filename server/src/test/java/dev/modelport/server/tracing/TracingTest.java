@@ -98,6 +98,24 @@ class TracingTest {
   }
 
   @Test
+  void aStreamItem_isCurrentInsideEnter_andEndsWithItsOutcome() {
+    Span call =
+        inCall(
+            ctx -> {
+              Tracing.Item item = tracing.streamItem("item", "iris", "r-1");
+              String inside;
+              try (Scope s = item.enter()) {
+                inside = Span.current().getSpanContext().getSpanId();
+              }
+              item.end(io.grpc.Status.NOT_FOUND.withDescription("no such model"), "");
+              SpanData ended = named("item").get(0);
+              assertThat(inside).isEqualTo(ended.getSpanId());
+              assertThat(ended.getStatus().getDescription()).isEqualTo("NOT_FOUND: no such model");
+            });
+    assertThat(named("item").get(0).getParentSpanId()).isEqualTo(call.getSpanContext().getSpanId());
+  }
+
+  @Test
   void unsampledOrUntracedCalls_makeNothing() {
     assertThat(tracing.recordingContext()).isNull(); // no span current
     assertThat(tracing.request(null, "iris", "2")).isSameAs(RequestTrace.NONE);
