@@ -204,6 +204,7 @@ class ServerSpansTest {
     headers.put(
         Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+    headers.put(Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER), "vendor=x");
     Channel unsampled =
         ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     assertThat(ClientCalls.blockingUnaryCall(unsampled, ECHO, CallOptions.DEFAULT, "ok"))
