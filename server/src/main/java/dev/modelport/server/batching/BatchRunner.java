@@ -10,6 +10,16 @@ public interface BatchRunner<T extends BatchItem> extends AutoCloseable {
   /** Computes {@code batch} and completes each item. Throwing fails every incomplete item. */
   void run(List<T> batch) throws Exception;
 
+  /**
+   * As {@link #run(List)}, calling {@code computed} once the engine is done and before any item is
+   * completed, so that what the batch is recorded as (metrics, statistics) is visible to a caller
+   * as soon as it has its answer. By default, after {@code run}.
+   */
+  default void run(List<T> batch, Runnable computed) throws Exception {
+    run(batch);
+    computed.run();
+  }
+
   @Override
   void close();
 

@@ -75,8 +75,16 @@ public final class WorkerPool<T extends BatchItem> {
   private void runOne(BatchRunner<T> runner, List<T> batch) {
     long start = System.nanoTime();
     Throwable failure = null;
+    boolean[] observed = new boolean[1]; // this worker's thread only
     try {
-      runner.run(batch);
+      runner.run(
+          batch,
+          () -> {
+            if (!observed[0]) {
+              observed[0] = true;
+              observer.onBatch(batch, start, System.nanoTime(), false);
+            }
+          });
     } catch (Throwable e) {
       failure = e;
       log.warn("{}: batch of {} failed", name, batch.size(), e);
@@ -98,7 +106,9 @@ public final class WorkerPool<T extends BatchItem> {
         item.fail(error);
       }
     }
-    observer.onBatch(batch, start, System.nanoTime(), failure != null);
+    if (!observed[0]) {
+      observer.onBatch(batch, start, System.nanoTime(), failure != null);
+    }
   }
 
   private static String describe(Throwable e) {

@@ -280,6 +280,11 @@ public final class VersionLoader implements Loader {
 
     @Override
     public void run(List<InferenceRequest> batch) throws Exception {
+      run(batch, () -> {});
+    }
+
+    @Override
+    public void run(List<InferenceRequest> batch, Runnable computed) throws Exception {
       int rows = 0;
       for (InferenceRequest r : batch) {
         rows += r.rows();
@@ -288,6 +293,7 @@ public final class VersionLoader implements Loader {
         r.batchStarted(batch.size(), rows, device);
       }
       List<List<HostTensor>> results = predictor.predict(batch);
+      computed.run(); // the batch's metrics before its answers
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).complete(results.get(i));
       }

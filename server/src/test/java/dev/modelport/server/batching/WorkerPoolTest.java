@@ -51,6 +51,31 @@ class WorkerPoolTest {
   }
 
   @Test
+  void aBatchIsObservedBeforeItsAnswers_whenTheRunnerSaysWhenItComputed() throws Exception {
+    Batcher<FakeItem> b = new Batcher<>("m", new BatchPolicy(1, 0, 0, 100));
+    java.util.List<Boolean> doneWhenObserved = new java.util.concurrent.CopyOnWriteArrayList<>();
+    BatchObserver observer =
+        (batch, startNanos, endNanos, failed) ->
+            batch.forEach(i -> doneWhenObserved.add(i.isDone()));
+    WorkerPool<FakeItem> pool = new WorkerPool<>("m", b, observer);
+    BatchRunner<FakeItem> runner =
+        new EchoRunner(new AtomicInteger()) {
+          @Override
+          public void run(List<FakeItem> batch, Runnable computed) {
+            computed.run();
+            run(batch);
+          }
+        };
+    pool.start(List.of(() -> runner)).get(30, TimeUnit.SECONDS);
+    FakeItem a = new FakeItem("a", 1);
+    b.offer(a);
+    assertThat(a.result.get(30, TimeUnit.SECONDS)).isEqualTo("a/1");
+    // observed before the answer: by the time the caller has it, the batch is counted
+    assertThat(doneWhenObserved).containsExactly(false);
+    assertThat(pool.drain(Duration.ofSeconds(30))).isTrue();
+  }
+
+  @Test
   void engineFailure_failsThatBatchWithInternal_andKeepsServing() throws Exception {
     Batcher<FakeItem> b = new Batcher<>("m", new BatchPolicy(1, 0, 0, 100));
     AtomicInteger closed = new AtomicInteger();
