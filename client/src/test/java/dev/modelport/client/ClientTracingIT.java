@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelport.server.ModelportServer;
-import dev.modelport.server.ServerOptions;
-import dev.modelport.server.admission.Admission;
 import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.ModelStore;
@@ -61,9 +59,7 @@ class ClientTracingIT {
                   Duration.ofSeconds(5),
                   List.of(),
                   DeviceTopology::of,
-                  Admission.of(
-                      ServerOptions.DEFAULT_REQUEST_MEMORY_PERCENT,
-                      ServerOptions.DEFAULT_MAX_MESSAGE_BYTES),
+                  ModelportServer.defaultAdmission(),
                   Tracing.of(serverOtel))
               .start();
       Span checkout = clientOtel.getTracer("shop").spanBuilder("checkout").startSpan();

@@ -74,14 +74,13 @@ public final class ModelportServer {
       Duration drainGrace,
       List<ServerInterceptor> interceptors,
       Function<String, DeviceTopology> topologies) {
-    return create(
-        builders,
-        store,
-        drainGrace,
-        interceptors,
-        topologies,
-        Admission.of(
-            ServerOptions.DEFAULT_REQUEST_MEMORY_PERCENT, ServerOptions.DEFAULT_MAX_MESSAGE_BYTES));
+    return create(builders, store, drainGrace, interceptors, topologies, defaultAdmission());
+  }
+
+  /** The admission limits the server runs with when no flag changes them. */
+  public static Admission defaultAdmission() {
+    return Admission.of(
+        ServerOptions.DEFAULT_REQUEST_MEMORY_PERCENT, ServerOptions.DEFAULT_MAX_MESSAGE_BYTES);
   }
 
   /** As above, with {@code admission} bounding the memory that requests in flight may hold. */

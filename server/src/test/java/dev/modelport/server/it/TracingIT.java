@@ -8,8 +8,6 @@ import dev.modelport.oip.GRPCInferenceServiceGrpc;
 import dev.modelport.oip.ModelInferRequest;
 import dev.modelport.oip.ModelStreamInferResponse;
 import dev.modelport.server.ModelportServer;
-import dev.modelport.server.ServerOptions;
-import dev.modelport.server.admission.Admission;
 import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.tracing.InMemoryTracing;
 import dev.modelport.server.tracing.Tracing;
@@ -76,9 +74,7 @@ class TracingIT {
                 Duration.ofSeconds(5),
                 List.of(),
                 DeviceTopology::of,
-                Admission.of(
-                    ServerOptions.DEFAULT_REQUEST_MEMORY_PERCENT,
-                    ServerOptions.DEFAULT_MAX_MESSAGE_BYTES),
+                ModelportServer.defaultAdmission(),
                 Tracing.of(otel))
             .start();
     channel =
