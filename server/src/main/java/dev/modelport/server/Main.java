@@ -82,6 +82,7 @@ public final class Main {
             DeviceTopology::of,
             Admission.of(options.requestMemoryPercent(), options.maxMessageBytes()),
             tracing);
+    server.warmup(options.warmup());
     ModelRegistry registry = server.registry();
     MetricsHttpServer metricsHttp = new MetricsHttpServer(options.metricsPort(), server.metrics());
     log.info("Prometheus metrics on port {} at /metrics", metricsHttp.port());

@@ -56,6 +56,9 @@ public final class ModelportServer {
   private final Object stopLock = new Object();
   private final CallsInFlight calls = new CallsInFlight();
   private final Tracing tracing;
+  private final ServerServiceDefinition warmupService;
+  private Duration warmup = Duration.ZERO;
+  private java.util.Map<String, Warmup.Outcome> warmedUp = java.util.Map.of();
   private boolean stopped;
 
   /** A server on {@code builder} for the models in {@code store}, on the devices DJL sees. */
@@ -150,27 +153,44 @@ public final class ModelportServer {
     for (ServerBuilder<?> builder : builders) {
       builder.callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
       for (BindableService s : services) {
-        ServerServiceDefinition def = StrictRequestParsing.wrap(s.bindService());
-        boolean inference = s instanceof InferenceServiceImpl || s instanceof OipServiceImpl;
-        if (inference || s instanceof ModelServiceImpl) {
-          def = ServerInterceptors.intercept(def, calls);
-        }
-        if (inference) {
-          def = AdmissionParsing.wrap(def, admission.heap());
-        }
-        def = ServerInterceptors.intercept(def, interceptors);
-        if (inference) {
-          // outermost: it sees each message first, and gates reading before any other interceptor
-          def = AdmissionParsing.gateUnaryCalls(def, admission.receiving());
-        }
-        if (traced != null && (inference || s instanceof ModelServiceImpl)) {
-          // outermost, so refused calls have spans too; health probes and reflection get none
-          def = ServerInterceptors.intercept(def, traced);
-        }
-        builder.addService(def);
+        builder.addService(wrap(s, calls, admission, interceptors, traced));
       }
       servers.add(builder.build());
     }
+    this.warmupService =
+        wrap(
+            InferenceServiceImpl.uncounted(registry),
+            new CallsInFlight(),
+            admission,
+            List.of(),
+            null);
+  }
+
+  /** {@code s} as every listener serves it: strict parsing, admission, drain, interceptors. */
+  private static ServerServiceDefinition wrap(
+      BindableService s,
+      CallsInFlight calls,
+      Admission admission,
+      List<ServerInterceptor> interceptors,
+      ServerInterceptor traced) {
+    ServerServiceDefinition def = StrictRequestParsing.wrap(s.bindService());
+    boolean inference = s instanceof InferenceServiceImpl || s instanceof OipServiceImpl;
+    if (inference || s instanceof ModelServiceImpl) {
+      def = ServerInterceptors.intercept(def, calls);
+    }
+    if (inference) {
+      def = AdmissionParsing.wrap(def, admission.heap());
+    }
+    def = ServerInterceptors.intercept(def, interceptors);
+    if (inference) {
+      // outermost: it sees each message first, and gates reading before any other interceptor
+      def = AdmissionParsing.gateUnaryCalls(def, admission.receiving());
+    }
+    if (traced != null && (inference || s instanceof ModelServiceImpl)) {
+      // outermost, so refused calls have spans too; health probes and reflection get none
+      def = ServerInterceptors.intercept(def, traced);
+    }
+    return def;
   }
 
   /**
@@ -184,7 +204,7 @@ public final class ModelportServer {
   private static final String OIP_STREAM_INFER =
       dev.modelport.oip.GRPCInferenceServiceGrpc.getModelStreamInferMethod().getFullMethodName();
 
-  private static final ServerCallExecutorSupplier INFERENCE_ON_TRANSPORT_THREAD =
+  static final ServerCallExecutorSupplier INFERENCE_ON_TRANSPORT_THREAD =
       new ServerCallExecutorSupplier() {
         @Override
         public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
@@ -214,7 +234,10 @@ public final class ModelportServer {
     };
   }
 
-  /** Opens the listeners, then loads every model; returns once all are READY or FAILED. */
+  /**
+   * Opens the listeners, then loads every model, then warms up if asked; returns once all are READY
+   * or FAILED and warm.
+   */
   public ModelportServer start() throws IOException, StoreException {
     for (Server s : servers) {
       s.start();
@@ -224,9 +247,35 @@ public final class ModelportServer {
         log.info("modelport listening on {}", s.getListenSockets());
       }
     }
+    if (!warmup.isZero()) {
+      health.hold(); // NOT_SERVING until the warm-up is over, even when every model is READY
+    }
     registry.reload("");
+    if (!warmup.isZero()) {
+      try {
+        warmedUp = Warmup.run(registry, warmupService, warmup);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        health.release();
+      }
+    }
     health.update();
     return this;
+  }
+
+  /**
+   * Before {@link #start()}: after loading, warm up for {@code duration} (see {@link Warmup})
+   * before health turns SERVING. Zero (the default here; the command line's is 3 s) turns it off.
+   */
+  public ModelportServer warmup(Duration duration) {
+    this.warmup = duration;
+    return this;
+  }
+
+  /** What the warm-up did, per model (empty without one). */
+  java.util.Map<String, Warmup.Outcome> warmedUp() {
+    return warmedUp;
   }
 
   /** The first TCP listener's bound port (useful with port 0), or -1 without TCP. */

@@ -38,6 +38,7 @@ import java.util.Map;
  * @param torchInteropThreads PyTorch's inter-op threads (0 = the default)
  * @param eventLoopThreads gRPC transport (Netty event loop) threads for TCP (0 = gRPC's default, 2
  *     x cores)
+ * @param warmup how long the start-up warm-up runs before health turns SERVING (0 = none)
  */
 public record ServerOptions(
     int port,
@@ -65,7 +66,8 @@ public record ServerOptions(
     String logFormat,
     String logLevel,
     boolean accessLog,
-    Map<String, String> otel) {
+    Map<String, String> otel,
+    Duration warmup) {
 
   /** Large enough for a max_batch_size batch of the default models with room to spare. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 << 20;
@@ -74,6 +76,9 @@ public record ServerOptions(
   public static final int DEFAULT_REQUEST_MEMORY_PERCENT = 40;
 
   static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 256;
+
+  /** See BENCHMARKS.md, "Warm-up (JIT)", for how this was chosen. */
+  static final int DEFAULT_WARMUP_SECONDS = 3;
 
   /**
    * The HTTP/2 flow-control window per stream, fixed (gRPC's default grows it with the measured
@@ -106,6 +111,8 @@ public record ServerOptions(
                                    OpenMP threads spin; set OMP_WAIT_POLICY=PASSIVE to raise it)
         --torch-interop-threads N  PyTorch inter-op threads (default 1)
         --event-loop-threads N     gRPC transport threads for TCP (default 0 = gRPC's 2 x cores)
+        --warmup-seconds N         after loading, send every model synthetic requests through the
+                                   real path for N s before health turns SERVING (default 3; 0 = off)
         --model-name NAME --model-dir DIR
                                    serve DIR as the one model NAME (KServe: /mnt/models): a
                                    model folder, or a flat one with model.onnx / model.pt (and an
@@ -146,6 +153,7 @@ public record ServerOptions(
             "torch-threads",
             "torch-interop-threads",
             "event-loop-threads",
+            "warmup-seconds",
             "model-name",
             "model-dir",
             "log-format",
@@ -282,7 +290,8 @@ public record ServerOptions(
         logFormat,
         logLevel == null ? null : logLevel.toUpperCase(Locale.ROOT),
         Boolean.parseBoolean(v.getOrDefault("access-log", "false")),
-        otel);
+        otel,
+        Duration.ofSeconds(number(v, "warmup-seconds", DEFAULT_WARMUP_SECONDS, 0, 3600)));
   }
 
   /** The tracing flags as OpenTelemetry SDK properties (which win over its OTEL_* variables). */

@@ -20,6 +20,7 @@ class ServerOptionsTest {
     assertThat(o.metricsPort()).isEqualTo(9500);
     assertThat(o.drainGrace()).isEqualTo(Duration.ofSeconds(30));
     assertThat(o.torchThreads()).as("0 = EngineThreads' default").isZero();
+    assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(3));
   }
 
   @Test
@@ -57,7 +58,8 @@ class ServerOptionsTest {
                 Map.entry("MODELPORT_PERMIT_KEEPALIVE_SECONDS", "6"),
                 Map.entry("MODELPORT_MAX_CONNECTION_AGE_SECONDS", "7"),
                 Map.entry("MODELPORT_TORCH_THREADS", "3"),
-                Map.entry("MODELPORT_TORCH_INTEROP_THREADS", "2")));
+                Map.entry("MODELPORT_TORCH_INTEROP_THREADS", "2"),
+                Map.entry("MODELPORT_WARMUP_SECONDS", "0")));
     ServerOptions o = ServerOptions.parse(new String[0], env);
     assertThat(o.tlsCert()).isEqualTo(tokens);
     assertThat(o.tlsKey()).isEqualTo(tokens);
@@ -71,6 +73,7 @@ class ServerOptionsTest {
     assertThat(o.maxConnectionAge()).isEqualTo(Duration.ofSeconds(7));
     assertThat(o.torchThreads()).isEqualTo(3);
     assertThat(o.torchInteropThreads()).isEqualTo(2);
+    assertThat(o.warmup()).isZero();
     env.remove("MODELPORT_TLS_KEY");
     assertThatThrownBy(() -> ServerOptions.parse(new String[0], env))
         .hasMessageContaining("--tls-cert and --tls-key go together");

@@ -26,6 +26,14 @@ public interface BatchItem {
     return 0;
   }
 
+  /**
+   * False for the server's own warm-up requests, which run through the real path but must not show
+   * in the metrics; true for everything a caller sent.
+   */
+  default boolean counted() {
+    return true;
+  }
+
   /** True once this item has been completed, with a result or an error. */
   boolean isDone();
 

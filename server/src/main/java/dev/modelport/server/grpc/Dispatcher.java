@@ -28,10 +28,17 @@ final class Dispatcher {
 
   private final ModelRegistry registry;
   private final Tracing tracing;
+  private final boolean counted;
 
   Dispatcher(ModelRegistry registry, Tracing tracing) {
+    this(registry, tracing, true);
+  }
+
+  /** {@code counted} false: the server's warm-up, whose batches stay out of the metrics. */
+  Dispatcher(ModelRegistry registry, Tracing tracing, boolean counted) {
     this.registry = registry;
     this.tracing = tracing;
+    this.counted = counted;
   }
 
   /** Receives a request's answer, or the error it failed with (exactly one is non-null). */
@@ -71,7 +78,8 @@ final class Dispatcher {
                 valid,
                 deadlineNanos,
                 ctx::isCancelled,
-                tracing.request(traced, req.getModelName(), version.versionName()));
+                tracing.request(traced, req.getModelName(), version.versionName()),
+                counted);
         if (version.trySubmit(item)) {
           break;
         }

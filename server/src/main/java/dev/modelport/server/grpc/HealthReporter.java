@@ -24,6 +24,7 @@ public final class HealthReporter {
   private final Object lock = new Object();
   private final Set<String> reported = new HashSet<>();
   private boolean terminal;
+  private boolean held;
 
   public HealthReporter(ModelRegistry registry) {
     this.registry = registry;
@@ -40,7 +41,7 @@ public final class HealthReporter {
   public void update() {
     Map<String, Boolean> ready = registry.readiness();
     synchronized (lock) {
-      if (terminal) {
+      if (terminal || held) {
         return;
       }
       health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
@@ -60,6 +61,24 @@ public final class HealthReporter {
       health.setStatus(INFERENCE, all ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
       health.setStatus(OIP, all ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }
+  }
+
+  /**
+   * Keeps every status as it is (NOT_SERVING at start-up) until {@link #release()}: the server
+   * warms up before it asks for traffic.
+   */
+  public void hold() {
+    synchronized (lock) {
+      held = true;
+    }
+  }
+
+  /** Ends {@link #hold()} and reports the registry's readiness. */
+  public void release() {
+    synchronized (lock) {
+      held = false;
+    }
+    update();
   }
 
   /** Everything NOT_SERVING for good: the first step of shutdown, before the drain. */

@@ -30,9 +30,22 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
   }
 
   public InferenceServiceImpl(ModelRegistry registry, ServerMetrics metrics, Tracing tracing) {
-    this.dispatcher = new Dispatcher(registry, tracing);
-    this.metrics = metrics;
+    this(registry, metrics, tracing, true);
+  }
+
+  private InferenceServiceImpl(
+      ModelRegistry registry, ServerMetrics metrics, Tracing tracing, boolean counted) {
+    this.dispatcher = new Dispatcher(registry, tracing, counted);
+    this.metrics = counted ? metrics : null;
     this.tracing = tracing;
+  }
+
+  /**
+   * The service the server's warm-up calls (see {@code Warmup}): the same request path, but no
+   * request, batch or statistics metrics and no spans.
+   */
+  public static InferenceServiceImpl uncounted(ModelRegistry registry) {
+    return new InferenceServiceImpl(registry, null, Tracing.OFF, false);
   }
 
   @Override
@@ -58,6 +71,9 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
   }
 
   private void record(PredictRequest request, String version, Status status, long start) {
+    if (metrics == null) {
+      return; // warm-up
+    }
     metrics.recordRequest(
         request.getModelName(), version, status.getCode().name(), System.nanoTime() - start);
   }

@@ -287,10 +287,16 @@ public final class ServerMetrics {
     return (List<? extends BatchItem> batch, long start, long end, boolean fail) -> {
       int n = 0;
       for (BatchItem i : batch) {
+        if (!i.counted()) {
+          continue; // the server's own warm-up
+        }
         n += i.rows();
         if (i.createdNanos() != 0) {
           wait.record(start - i.createdNanos(), TimeUnit.NANOSECONDS);
         }
+      }
+      if (n == 0) {
+        return; // a batch of warm-up requests only
       }
       rows.record(n);
       compute.record(end - start, TimeUnit.NANOSECONDS);

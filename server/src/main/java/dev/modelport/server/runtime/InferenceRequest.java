@@ -25,6 +25,7 @@ public final class InferenceRequest implements BatchItem {
   private final CompletableFuture<List<HostTensor>> result = new CompletableFuture<>();
   private final long createdNanos = System.nanoTime();
   private final RequestTrace trace;
+  private final boolean counted;
 
   public InferenceRequest(ValidatedRequest request, long deadlineNanos, BooleanSupplier cancelled) {
     this(request, deadlineNanos, cancelled, RequestTrace.NONE);
@@ -32,6 +33,17 @@ public final class InferenceRequest implements BatchItem {
 
   public InferenceRequest(
       ValidatedRequest request, long deadlineNanos, BooleanSupplier cancelled, RequestTrace trace) {
+    this(request, deadlineNanos, cancelled, trace, true);
+  }
+
+  /** As above; {@code counted} false for a warm-up request (see {@link BatchItem#counted()}). */
+  public InferenceRequest(
+      ValidatedRequest request,
+      long deadlineNanos,
+      BooleanSupplier cancelled,
+      RequestTrace trace,
+      boolean counted) {
+    this.counted = counted;
     this.request = request;
     this.deadlineNanos = deadlineNanos;
     this.cancelled = cancelled;
@@ -56,6 +68,11 @@ public final class InferenceRequest implements BatchItem {
   @Override
   public long createdNanos() {
     return createdNanos;
+  }
+
+  @Override
+  public boolean counted() {
+    return counted;
   }
 
   @Override

@@ -199,6 +199,29 @@ class GrpcEdgesTest {
   }
 
   @Test
+  void healthHeld_staysNotServing_untilReleased() throws Exception {
+    start(4);
+    HealthReporter held =
+        new HealthReporter(new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1)));
+    String name = InProcessServerBuilder.generateName();
+    io.grpc.Server s =
+        InProcessServerBuilder.forName(name).addService(held.service()).build().start();
+    ManagedChannel c = InProcessChannelBuilder.forName(name).build();
+    try {
+      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(c);
+      var all = io.grpc.health.v1.HealthCheckRequest.getDefaultInstance();
+      held.hold();
+      held.update(); // what a version event does during the warm-up
+      assertThat(health.check(all).getStatus().name()).isEqualTo("NOT_SERVING");
+      held.release();
+      assertThat(health.check(all).getStatus().name()).isEqualTo("SERVING");
+    } finally {
+      c.shutdownNow();
+      s.shutdownNow();
+    }
+  }
+
+  @Test
   void healthBeforeStart_andAfterStop_isNotServing() throws Exception {
     start(4);
     HealthReporter fresh =

@@ -3,7 +3,10 @@ package dev.modelport.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelport.v1.GetModelRequest;
 import dev.modelport.v1.InferenceServiceGrpc;
+import dev.modelport.v1.ModelServiceGrpc;
+import dev.modelport.v1.ModelState;
 import dev.modelport.v1.PredictResponse;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -57,6 +60,70 @@ class MainProcessIT {
       assertThat(log.indexOf("shutting down: health NOT_SERVING"))
           .isPositive()
           .isLessThan(log.indexOf("stopped"));
+    }
+  }
+
+  /**
+   * The start-up warm-up: with every model READY (ModelService says so), health stays NOT_SERVING
+   * until the warm-up is over. The warm-up is long here (60 s) so that it is surely still running
+   * when the test looks; SIGTERM ends it early and the process still exits 0.
+   */
+  @Test
+  void warmup_keepsHealthNotServing_whileTheModelsAreReady() throws Exception {
+    TempStore store = new TempStore().copy("iris", "iris");
+    try (ServerProcess p =
+        new ServerProcess(
+            "listening on port",
+            Map.of("MODELPORT_MODEL_STORE", store.root.toString(), "MODELPORT_METRICS_PORT", "0"),
+            "--port",
+            "0",
+            "--warmup-seconds",
+            "60")) {
+      ManagedChannel ch =
+          Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
+              .build();
+      try {
+        var models = ModelServiceGrpc.newBlockingStub(ch);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!irisReady(models)) {
+          assertThat(System.nanoTime()).as("iris READY within 60 s").isLessThan(deadline);
+          Thread.onSpinWait();
+        }
+        var health = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+        for (String service : List.of("", "modelport.v1.InferenceService")) {
+          assertThat(
+                  health
+                      .check(HealthCheckRequest.newBuilder().setService(service).build())
+                      .getStatus())
+              .as("health of \"%s\" while warming up", service)
+              .isEqualTo(ServingStatus.NOT_SERVING);
+        }
+        // a model's own health entry appears only once the warm-up is over
+        assertThatThrownBy(
+                () -> health.check(HealthCheckRequest.newBuilder().setService("iris").build()))
+            .satisfies(
+                e ->
+                    assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND));
+      } finally {
+        ch.shutdownNow();
+      }
+      assertThat(p.log()).doesNotContain("SERVING after");
+      p.sigterm();
+      assertThat(p.awaitExit()).as(p.log()).isZero();
+    }
+  }
+
+  private static boolean irisReady(ModelServiceGrpc.ModelServiceBlockingStub models) {
+    try {
+      return models
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .getModel(GetModelRequest.newBuilder().setModelName("iris").build())
+          .getModel()
+          .getVersionsList()
+          .stream()
+          .anyMatch(v -> v.getState() == ModelState.MODEL_STATE_READY);
+    } catch (io.grpc.StatusRuntimeException notYetKnown) {
+      return false;
     }
   }
 

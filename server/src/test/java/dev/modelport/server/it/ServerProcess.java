@@ -22,6 +22,11 @@ final class ServerProcess implements AutoCloseable {
   private final Thread reader;
 
   ServerProcess(Map<String, String> env, String... args) throws Exception {
+    this("SERVING after", env, args);
+  }
+
+  /** As above, returning once the log has printed a line with {@code ready} (and the port). */
+  ServerProcess(String ready, Map<String, String> env, String... args) throws Exception {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -60,7 +65,7 @@ final class ServerProcess implements AutoCloseable {
       if (m.find()) {
         found = Integer.parseInt(m.group(1));
       }
-      if (line.contains("SERVING after")) {
+      if (found > 0 && line.contains(ready)) {
         break;
       }
     }

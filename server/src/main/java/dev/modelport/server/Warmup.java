@@ -1,0 +1,266 @@
+package dev.modelport.server;
+
+import com.google.protobuf.ByteString;
+import dev.modelport.server.registry.ModelRegistry;
+import dev.modelport.server.runtime.ServedVersion;
+import dev.modelport.server.tensor.DataTypes;
+import dev.modelport.server.tensor.Signature;
+import dev.modelport.v1.DataType;
+import dev.modelport.v1.InferenceServiceGrpc;
+import dev.modelport.v1.PredictRequest;
+import dev.modelport.v1.PredictResponse;
+import dev.modelport.v1.Tensor;
+import dev.modelport.v1.TensorSpec;
+import io.grpc.ClientInterceptor;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Start-up warm-up (Triton's {@code model_warmup}, done for every model): before health turns
+ * SERVING, a loopback client sends every READY model synthetic requests built from its signature,
+ * through a private plaintext listener on 127.0.0.1 that carries the same inference service and
+ * request path (Netty, protobuf parsing, admission, validation, batcher, workers, engine,
+ * encoding), so the JIT compiles that path and the engines run their first batches before real
+ * traffic comes. The requests are not counted in any metric and have no spans; the listener closes
+ * afterwards.
+ *
+ * <p>Each model gets {@link #IN_FLIGHT} requests in flight for the whole {@code duration}; a model
+ * whose synthetic request fails (an input that zeros cannot satisfy) stops warming after a warning
+ * and does not hold the others back.
+ */
+final class Warmup {
+  private static final Logger log = LoggerFactory.getLogger(Warmup.class);
+
+  /** Requests in flight per model: enough for batches to form, as under load. */
+  static final int IN_FLIGHT = 8;
+
+  /** Past the warm-up's end, how long its last requests may take before they are abandoned. */
+  private static final Duration STRAGGLERS = Duration.ofSeconds(10);
+
+  /** What one model's warm-up did. */
+  record Outcome(long answered, String failure) {}
+
+  private Warmup() {}
+
+  /**
+   * Runs the warm-up over {@code service} (the inference service definition as the listeners wrap
+   * it) for every model READY in {@code registry}, for {@code duration}; returns per model what
+   * happened.
+   */
+  static Map<String, Outcome> run(
+      ModelRegistry registry, ServerServiceDefinition service, Duration duration)
+      throws IOException, InterruptedException {
+    Map<String, PredictRequest> requests = new LinkedHashMap<>();
+    for (Map.Entry<String, Boolean> e : registry.readiness().entrySet()) {
+      if (e.getValue()) {
+        ServedVersion v = registry.resolve(e.getKey(), "");
+        requests.put(e.getKey(), request(e.getKey(), v.signature()));
+      }
+    }
+    Map<String, Outcome> outcomes = new LinkedHashMap<>();
+    if (requests.isEmpty() || duration.isZero()) {
+      return outcomes;
+    }
+    long start = System.nanoTime();
+    Secret secret = new Secret();
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(ServerInterceptors.intercept(service, secret.check()))
+            .callExecutor(ModelportServer.INFERENCE_ON_TRANSPORT_THREAD)
+            .maxInboundMessageSize(Integer.MAX_VALUE)
+            .build()
+            .start();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()))
+            .usePlaintext()
+            .maxInboundMessageSize(Integer.MAX_VALUE)
+            .intercept(secret.send())
+            .build();
+    try {
+      long end = start + duration.toNanos();
+      List<Caller> callers = new ArrayList<>();
+      for (Map.Entry<String, PredictRequest> e : requests.entrySet()) {
+        callers.add(new Caller(InferenceServiceGrpc.newStub(channel), e.getValue(), end));
+      }
+      callers.forEach(Caller::begin);
+      long wait = end - System.nanoTime() + STRAGGLERS.toNanos();
+      for (Caller c : callers) {
+        c.done.await(Math.max(0, wait), TimeUnit.NANOSECONDS);
+        outcomes.put(c.request.getModelName(), new Outcome(c.answered.get(), c.failure.get()));
+      }
+    } finally {
+      channel.shutdownNow();
+      server.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    outcomes.forEach(
+        (model, o) -> {
+          if (o.failure() != null) {
+            log.warn("warm-up of \"{}\" stopped: {}", model, o.failure());
+          }
+        });
+    log.info(
+        "warm-up: {} requests in {} ms ({})",
+        outcomes.values().stream().mapToLong(Outcome::answered).sum(),
+        ms,
+        outcomes.entrySet().stream()
+            .map(e -> e.getKey() + " " + e.getValue().answered())
+            .reduce((a, b) -> a + ", " + b)
+            .orElse(""));
+    return outcomes;
+  }
+
+  /**
+   * One request of batch size 1 for {@code signature}: dimensions of any size (-1) are 1; numbers
+   * are zeros (packed in {@code raw}, the clients' fast path); strings and bytes are a sentence.
+   */
+  static PredictRequest request(String model, Signature signature) {
+    PredictRequest.Builder b = PredictRequest.newBuilder().setModelName(model);
+    for (TensorSpec spec : signature.inputs()) {
+      Tensor.Builder t = b.addInputsBuilder().setName(spec.getName()).setDtype(spec.getDtype());
+      long count = 1;
+      if (signature.batches()) {
+        t.addShape(1);
+      }
+      for (long d : spec.getShapeList()) {
+        long n = d < 0 ? 1 : d;
+        t.addShape(n);
+        count *= n;
+      }
+      DataType dtype = spec.getDtype();
+      if (dtype == DataType.DATA_TYPE_STRING) {
+        for (long i = 0; i < count; i++) {
+          t.addStringVal(SENTENCE);
+        }
+      } else if (dtype == DataType.DATA_TYPE_BYTES) {
+        for (long i = 0; i < count; i++) {
+          t.addBytesVal(ByteString.copyFromUtf8(SENTENCE));
+        }
+      } else {
+        t.setRaw(ByteString.copyFrom(new byte[Math.toIntExact(count * DataTypes.byteSize(dtype))]));
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * A random token only this warm-up knows: the loopback listener has no authentication of its own,
+   * and for its few seconds other processes of the pod (which share the loopback interface) must
+   * not use it.
+   */
+  private static final class Secret {
+    private static final Metadata.Key<String> HEADER =
+        Metadata.Key.of("modelport-warmup", Metadata.ASCII_STRING_MARSHALLER);
+    private final String token;
+
+    Secret() {
+      byte[] b = new byte[16];
+      new SecureRandom().nextBytes(b);
+      token = HexFormat.of().formatHex(b);
+    }
+
+    ClientInterceptor send() {
+      Metadata extra = new Metadata();
+      extra.put(HEADER, token);
+      return MetadataUtils.newAttachHeadersInterceptor(extra);
+    }
+
+    ServerInterceptor check() {
+      return new ServerInterceptor() {
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+          if (!token.equals(headers.get(HEADER))) {
+            call.close(
+                Status.UNAUTHENTICATED.withDescription("the warm-up listener is private"),
+                new Metadata());
+            return new ServerCall.Listener<>() {};
+          }
+          return next.startCall(call, headers);
+        }
+      };
+    }
+  }
+
+  private static final String SENTENCE = "The server warms up before it takes traffic.";
+
+  /** Keeps {@link #IN_FLIGHT} requests of one model in flight until the end. */
+  private static final class Caller {
+    final InferenceServiceGrpc.InferenceServiceStub stub;
+    final PredictRequest request;
+    final long end;
+    final AtomicLong answered = new AtomicLong();
+    final AtomicReference<String> failure = new AtomicReference<>();
+    final CountDownLatch done = new CountDownLatch(IN_FLIGHT);
+
+    Caller(InferenceServiceGrpc.InferenceServiceStub stub, PredictRequest request, long end) {
+      this.stub = stub;
+      this.request = request;
+      this.end = end;
+    }
+
+    void begin() {
+      for (int i = 0; i < IN_FLIGHT; i++) {
+        next();
+      }
+    }
+
+    private void next() {
+      if (failure.get() != null || System.nanoTime() - end >= 0) {
+        done.countDown();
+        return;
+      }
+      stub.withDeadlineAfter(end - System.nanoTime() + STRAGGLERS.toNanos(), TimeUnit.NANOSECONDS)
+          .predict(
+              request,
+              new StreamObserver<>() {
+                @Override
+                public void onNext(PredictResponse value) {
+                  answered.incrementAndGet();
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  Status s = Status.fromThrowable(t);
+                  failure.compareAndSet(null, s.getCode() + ": " + s.getDescription());
+                  done.countDown();
+                }
+
+                @Override
+                public void onCompleted() {
+                  next();
+                }
+              });
+    }
+  }
+}
