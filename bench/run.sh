@@ -22,7 +22,8 @@ echo "== startup to SERVING (3 runs) and RSS"
 : > "$OUT/startup.txt"
 for i in 1 2 3; do
   start=$(date +%s%N)
-  java -jar $SERVER --port 8500 --metrics-port 9500 > "$OUT/server-start-$i.log" 2>&1 &
+  # models loaded, without the start-up warm-up (default 3 s more; see the warm-up section)
+  java -jar $SERVER --port 8500 --metrics-port 9500 --warmup-seconds 0 > "$OUT/server-start-$i.log" 2>&1 &
   pid=$!
   until grep -q "SERVING after" "$OUT/server-start-$i.log"; do sleep 0.02; done
   end=$(date +%s%N)
@@ -78,12 +79,27 @@ java -Dmodelport.perf.echoJvmArgs="-Xmn32m -Xlog:gc:file=$OUT/alloc-echo-gc.log"
   perf --model iris --concurrency 64 --warmup 0 --requests 300000 --echo > /dev/null 2>&1
 python3 bench/gc_alloc.py "$OUT/alloc-echo-gc.log" 300000 | sed 's/^/echo floor: /' | tee -a "$OUT/alloc.txt"
 kill -TERM $pid; wait $pid || true
-echo "== warm-up: iris-mlp at 32 callers in five 3 s windows from SERVING, then again on the warm server"
-# Both sweeps start from a fresh (cold) client, so the difference is the server's own warm-up.
-java -jar $SERVER --port 8500 --metrics-port 9500 > "$OUT/server-warmup.log" 2>&1 &
-pid=$!
-until grep -q "SERVING after" "$OUT/server-warmup.log"; do sleep 0.1; done
-$CLI perf --model iris-mlp --concurrency 32,32,32,32,32 --warmup 0 --duration 3 --json "$OUT/warmup-cold-server.json"
-$CLI perf --model iris-mlp --concurrency 32,32,32,32,32 --warmup 0 --duration 3 --json "$OUT/warmup-warm-server.json"
-kill -TERM $pid; wait $pid || true
+echo "== warm-up: iris-mlp at 32 callers, five 3 s windows from SERVING, --warmup-seconds 0 vs 3 (the default), alternating"
+# Each sweep is a fresh (cold) client JVM; the server's own cost is its CPU per request, read from
+# /proc at SERVING, 3 s into the sweep, and at its end (15 s), over the requests its metrics counted.
+: > "$OUT/warmup.txt"
+for round in 1 2; do
+  for W in 0 3; do
+    log="$OUT/server-warmup-$W-$round.log"
+    java -jar $SERVER --port 8500 --metrics-port 9500 --warmup-seconds $W > "$log" 2>&1 &
+    pid=$!
+    until grep -q "SERVING after" "$log"; do sleep 0.05; done
+    cpu() { awk '{print $14 + $15}' /proc/$pid/stat; }   # clock ticks (10 ms)
+    mlp() { curl -s localhost:9500/metrics | awk '/^modelport_requests_total/ && /model="iris-mlp"/ {s += $2} END {printf "%d", s}'; }
+    c0=$(cpu)
+    ( sleep 3; echo "$(cpu) $(mlp)" > "$OUT/warmup-3s.tmp" ) &
+    $CLI perf --model iris-mlp --concurrency 32,32,32,32,32 --warmup 0 --duration 3 --json "$OUT/warmup-$W-$round.json" > "$OUT/warmup-$W-$round.txt"
+    wait $!
+    read c3 r3 < "$OUT/warmup-3s.tmp"
+    c15=$(cpu); r15=$(mlp)
+    echo "warmup-seconds $W round $round: $(grep -o 'SERVING after [0-9]* ms' "$log"); windows req/s: $(awk '/^server/ {printf "%s ", $6}' "$OUT/warmup-$W-$round.txt"); server CPU per request: first 3 s $(( (c3 - c0) * 10000 / (r3 > 0 ? r3 : 1) )) us, first 15 s $(( (c15 - c0) * 10000 / r15 )) us" | tee -a "$OUT/warmup.txt"
+    kill -TERM $pid; wait $pid || true
+  done
+done
+rm -f "$OUT/warmup-3s.tmp"
 echo "done: $OUT"
