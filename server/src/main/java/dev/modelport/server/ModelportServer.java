@@ -1,6 +1,5 @@
 package dev.modelport.server;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.grpc.AdmissionParsing;
 import dev.modelport.server.grpc.CallsInFlight;
@@ -151,7 +150,7 @@ public final class ModelportServer {
             ProtoReflectionService.newInstance());
     ServerInterceptor traced = tracing.serverInterceptor(); // null when off
     for (ServerBuilder<?> builder : builders) {
-      builder.callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
+      builder.directExecutor().callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
       for (BindableService s : services) {
         builder.addService(wrap(s, calls, admission, interceptors, traced));
       }
@@ -194,9 +193,13 @@ public final class ModelportServer {
   }
 
   /**
-   * Inference calls run their cheap part (resolve, validate, enqueue) on the transport thread that
-   * read them: one thread hop fewer per request. Models never run there (workers do); ModelService
-   * calls, which may block for a reload, keep the default executor.
+   * Inference and health calls run their cheap part (resolve, validate, enqueue) on the transport
+   * thread that read them; models never run there (workers do). The server's default executor is
+   * therefore the direct one: with gRPC's default pool, every call's first step (method lookup) is
+   * handed to a pool thread even when the supplier then picks the transport thread, one thread
+   * wake-up per call (12 % of the server's CPU at iris 64 callers, BENCHMARKS.md, "Hand-offs").
+   * Everything else (ModelService and the OIP repository calls, which may block for a reload;
+   * reflection; the OIP metadata calls) goes to {@link #BLOCKING_CALLS}.
    */
   private static final String OIP_INFER =
       dev.modelport.oip.GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName();
@@ -204,17 +207,30 @@ public final class ModelportServer {
   private static final String OIP_STREAM_INFER =
       dev.modelport.oip.GRPCInferenceServiceGrpc.getModelStreamInferMethod().getFullMethodName();
 
+  /** Calls that may block: a cached pool of daemon threads, like gRPC's own default. */
+  private static final Executor BLOCKING_CALLS =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          new com.google.common.util.concurrent.ThreadFactoryBuilder()
+              .setNameFormat("modelport-call-%d")
+              .setDaemon(true)
+              .build());
+
+  /** True for the calls that stay on the transport thread. */
+  static boolean onTransportThread(io.grpc.MethodDescriptor<?, ?> method) {
+    String service = method.getServiceName();
+    String name = method.getFullMethodName();
+    return InferenceServiceGrpc.SERVICE_NAME.equals(service)
+        || io.grpc.health.v1.HealthGrpc.SERVICE_NAME.equals(service)
+        || OIP_INFER.equals(name)
+        || OIP_STREAM_INFER.equals(name);
+  }
+
+  /** Use with {@code directExecutor()} as the server's default: null keeps the call there. */
   static final ServerCallExecutorSupplier INFERENCE_ON_TRANSPORT_THREAD =
       new ServerCallExecutorSupplier() {
         @Override
         public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-          String method = call.getMethodDescriptor().getFullMethodName();
-          return InferenceServiceGrpc.SERVICE_NAME.equals(
-                      call.getMethodDescriptor().getServiceName())
-                  || OIP_INFER.equals(method)
-                  || OIP_STREAM_INFER.equals(method)
-              ? MoreExecutors.directExecutor()
-              : null;
+          return onTransportThread(call.getMethodDescriptor()) ? null : BLOCKING_CALLS;
         }
       };
 

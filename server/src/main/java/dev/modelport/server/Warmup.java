@@ -93,6 +93,7 @@ final class Warmup {
     Server server =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(ServerInterceptors.intercept(service, secret.check()))
+            .directExecutor()
             .callExecutor(ModelportServer.INFERENCE_ON_TRANSPORT_THREAD)
             .maxInboundMessageSize(Integer.MAX_VALUE)
             .build()
