@@ -102,6 +102,7 @@ final class Warmup {
         NettyChannelBuilder.forAddress(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()))
             .usePlaintext()
+            .directExecutor() // the callbacks only start the next call
             .maxInboundMessageSize(Integer.MAX_VALUE)
             .intercept(secret.send())
             .build();
