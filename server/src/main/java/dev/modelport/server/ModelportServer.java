@@ -55,7 +55,7 @@ public final class ModelportServer {
   private final Object stopLock = new Object();
   private final CallsInFlight calls = new CallsInFlight();
   private final Tracing tracing;
-  private final ServerServiceDefinition warmupService;
+  private final List<ServerServiceDefinition> warmupServices;
   private Duration warmup = Duration.ZERO;
   private java.util.Map<String, Warmup.Outcome> warmedUp = java.util.Map.of();
   private boolean stopped;
@@ -156,13 +156,11 @@ public final class ModelportServer {
       }
       servers.add(builder.build());
     }
-    this.warmupService =
-        wrap(
-            InferenceServiceImpl.uncounted(registry),
-            new CallsInFlight(),
-            admission,
-            List.of(),
-            null);
+    CallsInFlight warmupCalls = new CallsInFlight();
+    this.warmupServices =
+        List.of(
+            wrap(InferenceServiceImpl.uncounted(registry), warmupCalls, admission, List.of(), null),
+            wrap(OipServiceImpl.uncounted(registry), warmupCalls, admission, List.of(), null));
   }
 
   /** {@code s} as every listener serves it: strict parsing, admission, drain, interceptors. */
@@ -269,7 +267,7 @@ public final class ModelportServer {
     registry.reload("");
     if (!warmup.isZero()) {
       try {
-        warmedUp = Warmup.run(registry, warmupService, warmup);
+        warmedUp = Warmup.run(registry, warmupServices, warmup);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {

@@ -1,6 +1,9 @@
 package dev.modelport.server;
 
 import com.google.protobuf.ByteString;
+import dev.modelport.oip.GRPCInferenceServiceGrpc;
+import dev.modelport.oip.ModelInferRequest;
+import dev.modelport.server.oip.OipCodec;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.runtime.ServedVersion;
 import dev.modelport.server.tensor.DataTypes;
@@ -8,7 +11,6 @@ import dev.modelport.server.tensor.Signature;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.PredictRequest;
-import dev.modelport.v1.PredictResponse;
 import dev.modelport.v1.Tensor;
 import dev.modelport.v1.TensorSpec;
 import io.grpc.ClientInterceptor;
@@ -51,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * traffic comes. The requests are not counted in any metric and have no spans; the listener closes
  * afterwards.
  *
- * <p>Each model gets {@link #IN_FLIGHT} requests in flight for the whole {@code duration}; a model
+ * <p>Each model gets {@link #IN_FLIGHT} requests in flight for the whole {@code duration}, half of
+ * them modelport.v1 Predict and half Open Inference Protocol ModelInfer (KServe's clients); a model
  * whose synthetic request fails (an input that zeros cannot satisfy) stops warming after a warning
  * and does not hold the others back.
  */
@@ -64,18 +67,22 @@ final class Warmup {
   /** Past the warm-up's end, how long its last requests may take before they are abandoned. */
   private static final Duration STRAGGLERS = Duration.ofSeconds(10);
 
-  /** What one model's warm-up did. */
-  record Outcome(long answered, String failure) {}
+  /** What one model's warm-up did: answers over modelport.v1 and over OIP, the first failure. */
+  record Outcome(long predicts, long infers, String failure) {
+    long answered() {
+      return predicts + infers;
+    }
+  }
 
   private Warmup() {}
 
   /**
-   * Runs the warm-up over {@code service} (the inference service definition as the listeners wrap
-   * it) for every model READY in {@code registry}, for {@code duration}; returns per model what
-   * happened.
+   * Runs the warm-up over {@code services} (modelport.v1's InferenceService and OIP's, wrapped as
+   * the listeners wrap them) for every model READY in {@code registry}, for {@code duration};
+   * returns per model what happened.
    */
   static Map<String, Outcome> run(
-      ModelRegistry registry, ServerServiceDefinition service, Duration duration)
+      ModelRegistry registry, List<ServerServiceDefinition> services, Duration duration)
       throws IOException, InterruptedException {
     Map<String, PredictRequest> requests = new LinkedHashMap<>();
     for (Map.Entry<String, Boolean> e : registry.readiness().entrySet()) {
@@ -90,9 +97,13 @@ final class Warmup {
     }
     long start = System.nanoTime();
     Secret secret = new Secret();
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    for (ServerServiceDefinition service : services) {
+      builder.addService(ServerInterceptors.intercept(service, secret.check()));
+    }
     Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .addService(ServerInterceptors.intercept(service, secret.check()))
+        builder
             .directExecutor()
             .callExecutor(ModelportServer.INFERENCE_ON_TRANSPORT_THREAD)
             .maxInboundMessageSize(Integer.MAX_VALUE)
@@ -110,13 +121,21 @@ final class Warmup {
       long end = start + duration.toNanos();
       List<Caller> callers = new ArrayList<>();
       for (Map.Entry<String, PredictRequest> e : requests.entrySet()) {
-        callers.add(new Caller(InferenceServiceGrpc.newStub(channel), e.getValue(), end));
+        callers.add(
+            new Caller(
+                InferenceServiceGrpc.newStub(channel),
+                GRPCInferenceServiceGrpc.newStub(channel),
+                e.getValue(),
+                infer(e.getValue()),
+                end));
       }
       callers.forEach(Caller::begin);
       long wait = end - System.nanoTime() + STRAGGLERS.toNanos();
       for (Caller c : callers) {
         c.done.await(Math.max(0, wait), TimeUnit.NANOSECONDS);
-        outcomes.put(c.request.getModelName(), new Outcome(c.answered.get(), c.failure.get()));
+        outcomes.put(
+            c.request.getModelName(),
+            new Outcome(c.predicts.get(), c.infers.get(), c.failure.get()));
       }
     } finally {
       channel.shutdownNow();
@@ -216,18 +235,62 @@ final class Warmup {
 
   private static final String SENTENCE = "The server warms up before it takes traffic.";
 
-  /** Keeps {@link #IN_FLIGHT} requests of one model in flight until the end. */
+  /**
+   * {@code request} as an Open Inference Protocol ModelInfer request: every input in {@code
+   * raw_input_contents} (strings and bytes with their 4-byte little-endian length prefixes).
+   */
+  static ModelInferRequest infer(PredictRequest request) {
+    ModelInferRequest.Builder b =
+        ModelInferRequest.newBuilder().setModelName(request.getModelName());
+    for (Tensor t : request.getInputsList()) {
+      b.addInputsBuilder()
+          .setName(t.getName())
+          .setDatatype(OipCodec.datatype(t.getDtype()))
+          .addAllShape(t.getShapeList());
+      if (t.getStringValCount() > 0 || t.getBytesValCount() > 0) {
+        ByteString.Output raw = ByteString.newOutput();
+        List<ByteString> values = new ArrayList<>(t.getBytesValList());
+        t.getStringValList().forEach(v -> values.add(ByteString.copyFromUtf8(v)));
+        for (ByteString v : values) {
+          int n = v.size();
+          raw.write(
+              new byte[] {(byte) n, (byte) (n >> 8), (byte) (n >> 16), (byte) (n >> 24)}, 0, 4);
+          raw.write(v.toByteArray(), 0, n);
+        }
+        b.addRawInputContents(raw.toByteString());
+      } else {
+        b.addRawInputContents(t.getRaw());
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * Keeps {@link #IN_FLIGHT} requests of one model in flight until the end, alternating
+   * modelport.v1 Predict and OIP ModelInfer.
+   */
   private static final class Caller {
-    final InferenceServiceGrpc.InferenceServiceStub stub;
+    final InferenceServiceGrpc.InferenceServiceStub v1;
+    final GRPCInferenceServiceGrpc.GRPCInferenceServiceStub oip;
     final PredictRequest request;
+    final ModelInferRequest infer;
     final long end;
-    final AtomicLong answered = new AtomicLong();
+    final AtomicLong predicts = new AtomicLong();
+    final AtomicLong infers = new AtomicLong();
+    final AtomicLong sent = new AtomicLong();
     final AtomicReference<String> failure = new AtomicReference<>();
     final CountDownLatch done = new CountDownLatch(IN_FLIGHT);
 
-    Caller(InferenceServiceGrpc.InferenceServiceStub stub, PredictRequest request, long end) {
-      this.stub = stub;
+    Caller(
+        InferenceServiceGrpc.InferenceServiceStub v1,
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceStub oip,
+        PredictRequest request,
+        ModelInferRequest infer,
+        long end) {
+      this.v1 = v1;
+      this.oip = oip;
       this.request = request;
+      this.infer = infer;
       this.end = end;
     }
 
@@ -242,27 +305,35 @@ final class Warmup {
         done.countDown();
         return;
       }
-      stub.withDeadlineAfter(end - System.nanoTime() + STRAGGLERS.toNanos(), TimeUnit.NANOSECONDS)
-          .predict(
-              request,
-              new StreamObserver<>() {
-                @Override
-                public void onNext(PredictResponse value) {
-                  answered.incrementAndGet();
-                }
+      long deadline = end - System.nanoTime() + STRAGGLERS.toNanos();
+      if (sent.getAndIncrement() % 2 == 0) {
+        v1.withDeadlineAfter(deadline, TimeUnit.NANOSECONDS)
+            .predict(request, answer(predicts, "Predict"));
+      } else {
+        oip.withDeadlineAfter(deadline, TimeUnit.NANOSECONDS)
+            .modelInfer(infer, answer(infers, "ModelInfer"));
+      }
+    }
 
-                @Override
-                public void onError(Throwable t) {
-                  Status s = Status.fromThrowable(t);
-                  failure.compareAndSet(null, s.getCode() + ": " + s.getDescription());
-                  done.countDown();
-                }
+    private <T> StreamObserver<T> answer(AtomicLong counter, String method) {
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(T value) {
+          counter.incrementAndGet();
+        }
 
-                @Override
-                public void onCompleted() {
-                  next();
-                }
-              });
+        @Override
+        public void onError(Throwable t) {
+          Status s = Status.fromThrowable(t);
+          failure.compareAndSet(null, method + ": " + s.getCode() + ": " + s.getDescription());
+          done.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+          next();
+        }
+      };
     }
   }
 }

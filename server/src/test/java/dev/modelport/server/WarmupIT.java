@@ -43,7 +43,8 @@ class WarmupIT {
       outcomes.forEach(
           (model, o) -> {
             assertThat(o.failure()).as("%s: warm-up failure", model).isNull();
-            assertThat(o.answered()).as("%s: warm-up answers", model).isPositive();
+            assertThat(o.predicts()).as("%s: modelport.v1 answers", model).isPositive();
+            assertThat(o.infers()).as("%s: OIP ModelInfer answers", model).isPositive();
           });
       String body = server.metrics().scrape();
       assertThat(body).doesNotContain("modelport_requests_total{");
@@ -53,6 +54,15 @@ class WarmupIT {
             .contains(
                 "modelport_queue_wait_seconds_count{model=\"" + model + "\",version=\"1\"} 0");
       }
+      // nor do the OIP statistics (Triton's clients read them)
+      var stats =
+          dev.modelport.oip.GRPCInferenceServiceGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .modelStatistics(
+                  dev.modelport.oip.ModelStatisticsRequest.newBuilder().setName("iris").build());
+      assertThat(stats.getModelStats(0).getInferenceCount()).isZero();
+      assertThat(stats.getModelStats(0).getExecutionCount()).isZero();
+      assertThat(stats.getModelStats(0).getInferenceStats().getSuccess().getCount()).isZero();
       // A caller's request is counted as ever.
       InferenceServiceGrpc.newBlockingStub(ch)
           .withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -88,6 +98,16 @@ class WarmupIT {
             List.of(spec("x", DataType.DATA_TYPE_INT64, 4)), List.of(), 0);
     assertThat(Warmup.request("m", unbatched).getInputs(0).getShapeList()).containsExactly(4L);
     assertThat(Warmup.request("m", unbatched).getInputs(0).getRaw().size()).isEqualTo(32);
+    // the same request over OIP: every input raw; strings with their little-endian lengths
+    var infer = Warmup.infer(r);
+    assertThat(infer.getInputs(0).getDatatype()).isEqualTo("FP32");
+    assertThat(infer.getInputs(0).getShapeList()).containsExactly(1L, 1L, 3L);
+    assertThat(infer.getRawInputContents(0).size()).isEqualTo(12);
+    assertThat(infer.getInputs(1).getDatatype()).isEqualTo("BYTES");
+    byte[] text = infer.getRawInputContents(1).toByteArray();
+    int n = t.getStringVal(0).length();
+    assertThat(text).hasSize(2 * (4 + n));
+    assertThat(ByteBuffer.wrap(text).order(ByteOrder.LITTLE_ENDIAN).getInt(4 + n)).isEqualTo(n);
   }
 
   private static dev.modelport.v1.TensorSpec spec(String name, DataType t, long... shape) {

@@ -71,10 +71,23 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
   }
 
   public OipServiceImpl(ModelRegistry registry, ServerMetrics metrics, Tracing tracing) {
+    this(registry, metrics, tracing, true);
+  }
+
+  private OipServiceImpl(
+      ModelRegistry registry, ServerMetrics metrics, Tracing tracing, boolean counted) {
     this.registry = registry;
-    this.metrics = metrics;
+    this.metrics = counted ? metrics : null;
     this.tracing = tracing;
-    this.dispatcher = new Dispatcher(registry, tracing);
+    this.dispatcher = new Dispatcher(registry, tracing, counted);
+  }
+
+  /**
+   * The service the server's warm-up calls (ModelInfer only): the same request path, but no
+   * request, batch or statistics metrics and no spans.
+   */
+  public static OipServiceImpl uncounted(ModelRegistry registry) {
+    return new OipServiceImpl(registry, null, Tracing.OFF, false);
   }
 
   @Override
@@ -242,6 +255,9 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
   }
 
   private void record(String model, String version, Status status, long start) {
+    if (metrics == null) {
+      return; // warm-up
+    }
     metrics.recordRequest(model, version, status.getCode().name(), System.nanoTime() - start);
   }
 
