@@ -198,31 +198,15 @@ class GrpcEdgesTest {
         .contains("modelport_request_duration_seconds_count{model=\"m\",version=\"1\"} 1");
   }
 
-  @Test
-  void healthHeld_staysNotServing_untilReleased() throws Exception {
-    start(4);
-    HealthReporter held =
-        new HealthReporter(new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1)));
-    String name = InProcessServerBuilder.generateName();
-    io.grpc.Server s =
-        InProcessServerBuilder.forName(name).addService(held.service()).build().start();
-    ManagedChannel c = InProcessChannelBuilder.forName(name).build();
-    try {
-      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(c);
-      var all = io.grpc.health.v1.HealthCheckRequest.getDefaultInstance();
-      held.hold();
-      held.update(); // what a version event does during the warm-up
-      assertThat(health.check(all).getStatus().name()).isEqualTo("NOT_SERVING");
-      held.release();
-      assertThat(health.check(all).getStatus().name()).isEqualTo("SERVING");
-    } finally {
-      c.shutdownNow();
-      s.shutdownNow();
-    }
+  /** What a health client sees of {@code reporter}, served in process. */
+  @FunctionalInterface
+  private interface HealthChecks {
+    void run(io.grpc.health.v1.HealthGrpc.HealthBlockingStub health) throws Exception;
   }
 
-  @Test
-  void healthBeforeStart_andAfterStop_isNotServing() throws Exception {
+  /** A fresh reporter over this test's registry, served in process while {@code checks} run. */
+  private void withFreshHealth(java.util.function.Function<HealthReporter, HealthChecks> checks)
+      throws Exception {
     start(4);
     HealthReporter fresh =
         new HealthReporter(new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1)));
@@ -231,36 +215,47 @@ class GrpcEdgesTest {
         InProcessServerBuilder.forName(name).addService(fresh.service()).build().start();
     ManagedChannel c = InProcessChannelBuilder.forName(name).build();
     try {
-      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(c);
-      for (String service : List.of("", "modelport.v1.InferenceService")) {
-        assertThat(
-                health
-                    .check(
-                        io.grpc.health.v1.HealthCheckRequest.newBuilder()
-                            .setService(service)
-                            .build())
-                    .getStatus()
-                    .name())
-            .isEqualTo("NOT_SERVING");
-      }
-      fresh.update();
-      assertThat(
-              health
-                  .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())
-                  .getStatus()
-                  .name())
-          .isEqualTo("SERVING");
-      fresh.shutdown();
-      fresh.update(); // ignored once terminal
-      assertThat(
-              health
-                  .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance())
-                  .getStatus()
-                  .name())
-          .isEqualTo("NOT_SERVING");
+      checks.apply(fresh).run(io.grpc.health.v1.HealthGrpc.newBlockingStub(c));
     } finally {
       c.shutdownNow();
       s.shutdownNow();
     }
+  }
+
+  private static String status(
+      io.grpc.health.v1.HealthGrpc.HealthBlockingStub health, String service) {
+    return health
+        .check(io.grpc.health.v1.HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus()
+        .name();
+  }
+
+  @Test
+  void healthHeld_staysNotServing_untilReleased() throws Exception {
+    withFreshHealth(
+        held ->
+            health -> {
+              held.hold();
+              held.update(); // what a version event does during the warm-up
+              assertThat(status(health, "")).isEqualTo("NOT_SERVING");
+              held.release();
+              assertThat(status(health, "")).isEqualTo("SERVING");
+            });
+  }
+
+  @Test
+  void healthBeforeStart_andAfterStop_isNotServing() throws Exception {
+    withFreshHealth(
+        fresh ->
+            health -> {
+              for (String service : List.of("", "modelport.v1.InferenceService")) {
+                assertThat(status(health, service)).isEqualTo("NOT_SERVING");
+              }
+              fresh.update();
+              assertThat(status(health, "")).isEqualTo("SERVING");
+              fresh.shutdown();
+              fresh.update(); // ignored once terminal
+              assertThat(status(health, "")).isEqualTo("NOT_SERVING");
+            });
   }
 }
