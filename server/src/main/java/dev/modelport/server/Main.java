@@ -34,7 +34,8 @@ public final class Main {
     defaultSystemProperty("ai.djl.offline", "true");
     defaultSystemProperty("ai.djl.onnx.disable_alternative", "true");
     // Netty's default leak detection records a stack trace for one buffer in 128: 2.5 % of the
-    // server's CPU at iris 64 callers (BENCHMARKS.md, "Hand-offs"), for leaks that would be
+    // server's CPU at iris 64 callers (BENCHMARKS.md, "The hop before the transport thread"), for
+    // leaks that would be
     // grpc-java's own (modelport never holds a Netty buffer). -D...leakDetection.level turns it on.
     defaultSystemProperty("io.grpc.netty.shaded.io.netty.leakDetection.level", "disabled");
     ServerOptions options;

@@ -195,9 +195,9 @@ public final class ModelportServer {
    * thread that read them; models never run there (workers do). The server's default executor is
    * therefore the direct one: with gRPC's default pool, every call's first step (method lookup) is
    * handed to a pool thread even when the supplier then picks the transport thread, one thread
-   * wake-up per call (12 % of the server's CPU at iris 64 callers, BENCHMARKS.md, "Hand-offs").
-   * Everything else (ModelService and the OIP repository calls, which may block for a reload;
-   * reflection; the OIP metadata calls) goes to {@link #BLOCKING_CALLS}.
+   * wake-up per call (12 % of the server's CPU at iris 64 callers, BENCHMARKS.md, "The hop before
+   * the transport thread"). Everything else (ModelService and the OIP repository calls, which may
+   * block for a reload; reflection; the OIP metadata calls) goes to {@link #BLOCKING_CALLS}.
    */
   private static final String OIP_INFER =
       dev.modelport.oip.GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName();
