@@ -270,6 +270,9 @@ public final class ModelportServer {
         warmedUp = Warmup.run(registry, warmupServices, warmup);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } catch (IOException | RuntimeException e) {
+        // a warm-up is an optimisation: whatever stops it must not stop the server from serving
+        log.warn("warm-up skipped: {}", e.toString());
       } finally {
         health.release();
       }

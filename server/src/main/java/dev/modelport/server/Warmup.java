@@ -85,14 +85,19 @@ final class Warmup {
       ModelRegistry registry, List<ServerServiceDefinition> services, Duration duration)
       throws IOException, InterruptedException {
     Map<String, PredictRequest> requests = new LinkedHashMap<>();
+    Map<String, Outcome> outcomes = new LinkedHashMap<>();
     for (Map.Entry<String, Boolean> e : registry.readiness().entrySet()) {
       if (e.getValue()) {
-        ServedVersion v = registry.resolve(e.getKey(), "");
-        requests.put(e.getKey(), request(e.getKey(), v.signature()));
+        try {
+          ServedVersion v = registry.resolve(e.getKey(), "");
+          requests.put(e.getKey(), request(e.getKey(), v.signature()));
+        } catch (RuntimeException notNow) { // unloaded meanwhile, or a shape too large to fill
+          outcomes.put(e.getKey(), new Outcome(0, 0, "no request: " + notNow.getMessage()));
+        }
       }
     }
-    Map<String, Outcome> outcomes = new LinkedHashMap<>();
     if (requests.isEmpty() || duration.isZero()) {
+      logFailures(outcomes);
       return outcomes;
     }
     long start = System.nanoTime();
@@ -130,9 +135,9 @@ final class Warmup {
                 end));
       }
       callers.forEach(Caller::begin);
-      long wait = end - System.nanoTime() + STRAGGLERS.toNanos();
+      long giveUp = end + STRAGGLERS.toNanos();
       for (Caller c : callers) {
-        c.done.await(Math.max(0, wait), TimeUnit.NANOSECONDS);
+        c.done.await(Math.max(0, giveUp - System.nanoTime()), TimeUnit.NANOSECONDS);
         outcomes.put(
             c.request.getModelName(),
             new Outcome(c.predicts.get(), c.infers.get(), c.failure.get()));
@@ -144,12 +149,7 @@ final class Warmup {
       server.awaitTermination(5, TimeUnit.SECONDS);
     }
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    outcomes.forEach(
-        (model, o) -> {
-          if (o.failure() != null) {
-            log.warn("warm-up of \"{}\" stopped: {}", model, o.failure());
-          }
-        });
+    logFailures(outcomes);
     log.info(
         "warm-up: {} requests in {} ms ({})",
         outcomes.values().stream().mapToLong(Outcome::answered).sum(),
@@ -159,6 +159,15 @@ final class Warmup {
             .reduce((a, b) -> a + ", " + b)
             .orElse(""));
     return outcomes;
+  }
+
+  private static void logFailures(Map<String, Outcome> outcomes) {
+    outcomes.forEach(
+        (model, o) -> {
+          if (o.failure() != null) {
+            log.warn("warm-up of \"{}\" stopped: {}", model, o.failure());
+          }
+        });
   }
 
   /**
