@@ -256,20 +256,7 @@ final class Warmup {
           .setName(t.getName())
           .setDatatype(OipCodec.datatype(t.getDtype()))
           .addAllShape(t.getShapeList());
-      if (t.getStringValCount() > 0 || t.getBytesValCount() > 0) {
-        ByteString.Output raw = ByteString.newOutput();
-        List<ByteString> values = new ArrayList<>(t.getBytesValList());
-        t.getStringValList().forEach(v -> values.add(ByteString.copyFromUtf8(v)));
-        for (ByteString v : values) {
-          int n = v.size();
-          raw.write(
-              new byte[] {(byte) n, (byte) (n >> 8), (byte) (n >> 16), (byte) (n >> 24)}, 0, 4);
-          raw.write(v.toByteArray(), 0, n);
-        }
-        b.addRawInputContents(raw.toByteString());
-      } else {
-        b.addRawInputContents(t.getRaw());
-      }
+      b.addRawInputContents(OipCodec.rawBytes(t));
     }
     return b.build();
   }

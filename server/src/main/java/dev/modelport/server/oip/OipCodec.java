@@ -357,7 +357,11 @@ public final class OipCodec {
     return c.build();
   }
 
-  private static ByteString rawBytes(Tensor t) {
+  /**
+   * {@code t} as OIP raw contents: numbers as they are packed in {@code raw}, strings and bytes
+   * each with a 4-byte little-endian length prefix.
+   */
+  public static ByteString rawBytes(Tensor t) {
     if (t.getDtype() != DataType.DATA_TYPE_STRING && t.getDtype() != DataType.DATA_TYPE_BYTES) {
       return t.getRaw(); // modelport answered raw, as asked
     }
