@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -57,7 +58,7 @@ public final class ModelportServer {
   private final Tracing tracing;
   private final List<ServerServiceDefinition> warmupServices;
   private Duration warmup = Duration.ZERO;
-  private java.util.Map<String, Warmup.Outcome> warmedUp = java.util.Map.of();
+  private Map<String, Warmup.Outcome> warmedUp = Map.of();
   private boolean stopped;
 
   /** A server on {@code builder} for the models in {@code store}, on the devices DJL sees. */
@@ -150,7 +151,7 @@ public final class ModelportServer {
             ProtoReflectionService.newInstance());
     ServerInterceptor traced = tracing.serverInterceptor(); // null when off
     for (ServerBuilder<?> builder : builders) {
-      builder.directExecutor().callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
+      routeCalls(builder);
       for (BindableService s : services) {
         builder.addService(wrap(s, calls, admission, interceptors, traced));
       }
@@ -223,8 +224,15 @@ public final class ModelportServer {
         || OIP_STREAM_INFER.equals(name);
   }
 
-  /** Use with {@code directExecutor()} as the server's default: null keeps the call there. */
-  static final ServerCallExecutorSupplier INFERENCE_ON_TRANSPORT_THREAD =
+  /**
+   * Sets {@code builder}'s executors as described above (the supplier's null means "stay on the
+   * default", which is only the transport thread when the default is the direct executor).
+   */
+  static <T extends ServerBuilder<T>> T routeCalls(ServerBuilder<T> builder) {
+    return builder.directExecutor().callExecutor(INFERENCE_ON_TRANSPORT_THREAD);
+  }
+
+  private static final ServerCallExecutorSupplier INFERENCE_ON_TRANSPORT_THREAD =
       new ServerCallExecutorSupplier() {
         @Override
         public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
@@ -291,7 +299,7 @@ public final class ModelportServer {
   }
 
   /** What the warm-up did, per model (empty without one). */
-  java.util.Map<String, Warmup.Outcome> warmedUp() {
+  Map<String, Warmup.Outcome> warmedUp() {
     return warmedUp;
   }
 

@@ -77,7 +77,7 @@ public record ServerOptions(
 
   static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 256;
 
-  /** See BENCHMARKS.md, "Warm-up (JIT)", for how this was chosen. */
+  /** See BENCHMARKS.md, run 5, "Warm-up before SERVING", for how this was chosen. */
   static final int DEFAULT_WARMUP_SECONDS = 3;
 
   /**

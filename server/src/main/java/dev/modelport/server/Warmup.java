@@ -30,6 +30,8 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,9 +110,7 @@ final class Warmup {
       builder.addService(ServerInterceptors.intercept(service, secret.check()));
     }
     Server server =
-        builder
-            .directExecutor()
-            .callExecutor(ModelportServer.INFERENCE_ON_TRANSPORT_THREAD)
+        ModelportServer.routeCalls(builder)
             .maxInboundMessageSize(Integer.MAX_VALUE)
             .build()
             .start();
@@ -230,7 +230,11 @@ final class Warmup {
         @Override
         public <Q, A> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-          if (!token.equals(headers.get(HEADER))) {
+          String sent = headers.get(HEADER);
+          if (sent == null
+              || !MessageDigest.isEqual(
+                  token.getBytes(StandardCharsets.US_ASCII),
+                  sent.getBytes(StandardCharsets.US_ASCII))) {
             call.close(
                 Status.UNAUTHENTICATED.withDescription("the warm-up listener is private"),
                 new Metadata());

@@ -36,7 +36,7 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
   private InferenceServiceImpl(
       ModelRegistry registry, ServerMetrics metrics, Tracing tracing, boolean counted) {
     this.dispatcher = new Dispatcher(registry, tracing, counted);
-    this.metrics = counted ? metrics : null;
+    this.metrics = metrics; // null for the warm-up
     this.tracing = tracing;
   }
 

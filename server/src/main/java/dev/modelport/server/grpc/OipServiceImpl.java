@@ -77,7 +77,7 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
   private OipServiceImpl(
       ModelRegistry registry, ServerMetrics metrics, Tracing tracing, boolean counted) {
     this.registry = registry;
-    this.metrics = counted ? metrics : null;
+    this.metrics = metrics; // null for the warm-up
     this.tracing = tracing;
     this.dispatcher = new Dispatcher(registry, tracing, counted);
   }
