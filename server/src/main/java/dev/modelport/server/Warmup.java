@@ -123,7 +123,9 @@ final class Warmup {
             .intercept(secret.send())
             .build();
     try {
-      long end = start + duration.toNanos();
+      // from the first request, not from before the listener started (Netty's first start can
+      // take longer than a short warm-up)
+      long end = System.nanoTime() + duration.toNanos();
       List<Caller> callers = new ArrayList<>();
       for (Map.Entry<String, PredictRequest> e : requests.entrySet()) {
         callers.add(
@@ -208,7 +210,7 @@ final class Warmup {
    * and for its few seconds other processes of the pod (which share the loopback interface) must
    * not use it.
    */
-  private static final class Secret {
+  static final class Secret {
     private static final Metadata.Key<String> HEADER =
         Metadata.Key.of("modelport-warmup", Metadata.ASCII_STRING_MARSHALLER);
     private final String token;
