@@ -67,15 +67,13 @@ final class HostArrays {
       throw new IllegalStateException(
           "output \"" + name + "\": engine type " + array.getDataType() + " is not supported");
     }
-    ByteBuffer src = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    if (array instanceof OrtNDArray) {
-      // ONNX Runtime hands out a fresh copy of the tensor (OnnxTensor.getByteBuffer): keep it.
-      return HostTensor.numeric(name, dtype, shape, src);
-    }
-    // Other engines (PyTorch) may return a view of native memory that is freed with the batch.
-    ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-    copy.put(src).flip();
-    return HostTensor.numeric(name, dtype, shape, copy);
+    // DJL 0.35's toByteBuffer() is a fresh heap copy on both engines, which outlives the batch's
+    // native memory: ONNX Runtime's OnnxTensor.getByteBuffer, and PyTorch's
+    // JniUtils.getByteBuffer without tryDirect (torchDataPtr into a byte[]; a GPU tensor is moved
+    // to the CPU first). A second copy here was redundant; DirectRunnerTest.outputsOutlive… checks
+    // on both engines that an answer survives the batches after it (toByteBuffer(true) would not).
+    return HostTensor.numeric(
+        name, dtype, shape, array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
   }
 
   /**

@@ -167,6 +167,31 @@ class DirectRunnerTest {
     }
   }
 
+  /**
+   * An answer is the caller's to keep: the tensors it holds are not views of the engine's memory,
+   * which the next batches reuse.
+   */
+  @Test
+  void outputsOutliveTheirBatch_onBothEngines() throws Exception {
+    for (String model : List.of("iris-mlp", "iris")) {
+      DirectRunner runner = open(DEFAULT_STORE, model);
+      HostTensor kept =
+          runner.run(List.of(iris(runner, new float[] {5.1f, 3.5f, 1.4f, 0.2f}))).get(0).get(0);
+      float[] then = floats(kept);
+      Random random = new Random(3);
+      for (int i = 0; i < 200; i++) {
+        float[][] rows = new float[1 + random.nextInt(8)][4];
+        for (float[] row : rows) {
+          for (int k = 0; k < 4; k++) {
+            row[k] = random.nextFloat() * 8;
+          }
+        }
+        runner.run(List.of(iris(runner, rows)));
+      }
+      assertThat(floats(kept)).as(model).containsExactly(then);
+    }
+  }
+
   private static ValidatedRequest iris(DirectRunner runner, float[]... rows) {
     ByteBuffer b = ByteBuffer.allocate(16 * rows.length).order(ByteOrder.LITTLE_ENDIAN);
     for (float[] row : rows) {
