@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -169,6 +170,130 @@ class ServerOptionsTest {
       assertThatThrownBy(() -> ServerOptions.parse(new String[] {bad[0], bad[1]}, env))
           .hasMessageContaining(bad[0])
           .hasMessageContaining(bad[2]);
+    }
+  }
+
+  /** Each number flag at both ends of its range, and one past each end. */
+  @Test
+  void numberFlags_takeTheirWholeRange_andNothingOutside() throws Exception {
+    Map<String, String> env = Map.of("MODELPORT_MODEL_STORE", store.toString());
+    record Range(
+        String flag, long min, long max, java.util.function.ToLongFunction<ServerOptions> read) {}
+    for (Range r :
+        List.of(
+            new Range("port", 0, 65535, ServerOptions::port),
+            new Range("metrics-port", 0, 65535, ServerOptions::metricsPort),
+            new Range("drain-seconds", 0, 3600, o -> o.drainGrace().toSeconds()),
+            new Range("max-message-bytes", 1024, Integer.MAX_VALUE, ServerOptions::maxMessageBytes),
+            new Range("keepalive-seconds", 0, 86400, o -> o.keepalive().toSeconds()),
+            new Range("permit-keepalive-seconds", 0, 86400, o -> o.permitKeepalive().toSeconds()),
+            new Range(
+                "max-connection-age-seconds",
+                0,
+                30L * 86400,
+                o -> o.maxConnectionAge().toSeconds()),
+            new Range("request-memory-percent", 0, 90, ServerOptions::requestMemoryPercent),
+            new Range(
+                "max-calls-per-connection",
+                1,
+                Integer.MAX_VALUE,
+                ServerOptions::maxCallsPerConnection),
+            new Range("torch-threads", 1, 1024, ServerOptions::torchThreads),
+            new Range("torch-interop-threads", 1, 1024, ServerOptions::torchInteropThreads),
+            new Range("event-loop-threads", 0, 1024, ServerOptions::eventLoopThreads),
+            new Range("warmup-seconds", 0, 3600, o -> o.warmup().toSeconds()))) {
+      for (long ok : new long[] {r.min(), r.max()}) {
+        String[] args = {"--" + r.flag(), " " + ok + " "}; // surrounding blanks are forgiven
+        assertThat(r.read().applyAsLong(ServerOptions.parse(args, env))).as(r.flag()).isEqualTo(ok);
+      }
+      for (long bad : new long[] {r.min() - 1, r.max() + 1}) {
+        assertThatThrownBy(
+                () -> ServerOptions.parse(new String[] {"--" + r.flag() + "=" + bad}, env))
+            .as(r.flag())
+            .hasMessage(
+                "--"
+                    + r.flag()
+                    + ": \""
+                    + bad
+                    + "\" is not a number from "
+                    + r.min()
+                    + " to "
+                    + r.max());
+      }
+    }
+  }
+
+  @Test
+  void switchesLogsAndUsage() throws Exception {
+    Map<String, String> env = Map.of("MODELPORT_MODEL_STORE", store.toString());
+    ServerOptions plain = ServerOptions.parse(new String[0], env);
+    assertThat(plain.checkStore()).isFalse();
+    assertThat(plain.accessLog()).isFalse();
+    assertThat(plain.udsOnly()).isFalse();
+    assertThat(plain.logFormat()).isEqualTo("text");
+    assertThat(plain.logLevel()).isNull();
+    assertThat(plain.maxMessageBytes()).isEqualTo(ServerOptions.DEFAULT_MAX_MESSAGE_BYTES);
+    assertThat(plain.requestMemoryPercent())
+        .isEqualTo(ServerOptions.DEFAULT_REQUEST_MEMORY_PERCENT);
+    ServerOptions on =
+        ServerOptions.parse(
+            new String[] {
+              "--check-store", "--access-log", "--log-format", "json", "--log-level=debug"
+            },
+            env);
+    assertThat(on.checkStore()).isTrue();
+    assertThat(on.accessLog()).isTrue();
+    assertThat(on.logFormat()).isEqualTo("json");
+    assertThat(on.logLevel()).isEqualTo("DEBUG");
+    assertThat(
+            ServerOptions.parse(new String[0], Map.of("MODELPORT_MODEL_STORE", " " + store + " "))
+                .modelStore())
+        .as("environment values are stripped")
+        .isEqualTo(store);
+    assertThat(
+            ServerOptions.parse(
+                    new String[] {"--port", "1"},
+                    Map.of("MODELPORT_MODEL_STORE", store.toString(), "MODELPORT_PORT", " "))
+                .port())
+        .as("a blank environment value counts as unset")
+        .isEqualTo(1);
+    assertThat(
+            ServerOptions.parse(
+                    new String[0], Map.of("MODELPORT_MODEL_STORE", store.toString(), "PORT", " "))
+                .port())
+        .as("a blank PORT counts as unset")
+        .isEqualTo(8500);
+    for (String[] bad :
+        new String[][] {
+          {"--log-format", "xml", "--log-format: \"xml\"; expected text or json"},
+          {
+            "--log-level",
+            "loud",
+            "--log-level: \"loud\"; expected TRACE, DEBUG, INFO, WARN or ERROR"
+          },
+          {"positional", "x", "unexpected argument positional"},
+          {
+            "--auth-tokens",
+            store.resolve("none").toString(),
+            "--auth-tokens " + store.resolve("none") + ": not a readable file"
+          },
+          {"--model-name", "m", "--model-name and --model-dir go together"}
+        }) {
+      assertThatThrownBy(() -> ServerOptions.parse(new String[] {bad[0], bad[1]}, env))
+          .hasMessage(bad[2]);
+    }
+    assertThatThrownBy(
+            () ->
+                ServerOptions.parse(
+                    new String[] {
+                      "--model-name", "m", "--model-dir", store.resolve("x").toString()
+                    },
+                    Map.of()))
+        .hasMessage("--model-dir " + store.resolve("x") + ": not a directory");
+    for (String help : new String[] {"--help", "-h"}) {
+      assertThatThrownBy(() -> ServerOptions.parse(new String[] {help}, env))
+          .isInstanceOf(ServerOptions.UsageException.class)
+          .hasMessage("");
     }
   }
 }
