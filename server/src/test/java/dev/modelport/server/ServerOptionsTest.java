@@ -252,11 +252,11 @@ class ServerOptionsTest {
         .isEqualTo(store);
     assertThat(
             ServerOptions.parse(
-                    new String[] {"--port", "1"},
+                    new String[0],
                     Map.of("MODELPORT_MODEL_STORE", store.toString(), "MODELPORT_PORT", " "))
                 .port())
         .as("a blank environment value counts as unset")
-        .isEqualTo(1);
+        .isEqualTo(8500);
     assertThat(
             ServerOptions.parse(
                     new String[0], Map.of("MODELPORT_MODEL_STORE", store.toString(), "PORT", " "))
