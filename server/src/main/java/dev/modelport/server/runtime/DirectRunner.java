@@ -51,6 +51,11 @@ public final class DirectRunner implements AutoCloseable {
     return translator.signature();
   }
 
+  /** The translator the server would use for this version (tests check its parameters). */
+  BatchTranslator translator() {
+    return translator;
+  }
+
   /** Runs {@code batch} as one engine call; element i holds request i's outputs. */
   public List<List<HostTensor>> run(List<ValidatedRequest> batch) throws TranslateException {
     List<InferenceRequest> items = new ArrayList<>(batch.size());

@@ -137,6 +137,96 @@ class TracingExportIT {
     }
   }
 
+  /**
+   * The same with {@code OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf} (collectors behind HTTP-only
+   * ingress, Tempo's and Jaeger's 4318): the SDK posts to {@code <endpoint>/v1/traces}; here a JDK
+   * HTTP server that parses what it gets as an OTLP export request.
+   */
+  @Test
+  void httpProtobuf_sendsTheSameSpans() throws Exception {
+    LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer collector =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    collector.createContext(
+        "/",
+        exchange -> {
+          requests.add(
+              exchange.getRequestMethod()
+                  + " "
+                  + exchange.getRequestURI().getPath()
+                  + " "
+                  + exchange.getRequestHeaders().getFirst("Content-Type"));
+          try (var in = exchange.getRequestBody()) {
+            ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(in);
+            for (ResourceSpans rs : request.getResourceSpansList()) {
+              String service = attribute(rs.getResource().getAttributesList(), "service.name");
+              for (ScopeSpans ss : rs.getScopeSpansList()) {
+                ss.getSpansList().forEach(sp -> received.add(new Received(service, sp)));
+              }
+            }
+          }
+          byte[] ok = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+          exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+          exchange.sendResponseHeaders(200, ok.length == 0 ? -1 : ok.length);
+          exchange.getResponseBody().write(ok);
+          exchange.close();
+        });
+    collector.start();
+    TempStore store = new TempStore().copy("iris", "iris");
+    int port = collector.getAddress().getPort();
+    String traceId = "5bf92f3577b34da6a3ce929d0e0e" + String.format("%04x", port);
+    try (ServerProcess p =
+        new ServerProcess(
+            Map.of(
+                "OTEL_TRACES_EXPORTER", "otlp",
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + port,
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
+                "OTEL_SERVICE_NAME", "modelport-http",
+                "OTEL_BSP_SCHEDULE_DELAY", "600000"),
+            "--port",
+            "0",
+            "--metrics-port",
+            "0",
+            "--model-store",
+            store.root.toString())) {
+      ManagedChannel ch =
+          Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
+              .build();
+      try {
+        Metadata headers = new Metadata();
+        headers.put(
+            Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
+            "00-" + traceId + "-00f067aa0ba902b7-01");
+        InferenceServiceGrpc.newBlockingStub(ch)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .predict(Requests.iris("iris", Requests.CLASSIC_IRIS[0]));
+      } finally {
+        ch.shutdownNow();
+      }
+      p.sigterm();
+      assertThat(p.awaitExit()).as(p.log()).isZero();
+      assertThat(requests).as(p.log()).isNotEmpty();
+      assertThat(requests).allMatch(r -> r.equals("POST /v1/traces application/x-protobuf"));
+      List<Received> mine = new ArrayList<>();
+      for (Received r : received) {
+        if (HexFormat.of().formatHex(r.span().getTraceId().toByteArray()).equals(traceId)) {
+          mine.add(r);
+        }
+      }
+      assertThat(mine).allMatch(r -> r.service().equals("modelport-http"));
+      Span call = named(mine, "modelport.v1.InferenceService/Predict");
+      assertThat(call.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+      for (String child : List.of("modelport.queue", "modelport.compute")) {
+        assertThat(named(mine, child).getParentSpanId()).isEqualTo(call.getSpanId());
+      }
+    } finally {
+      collector.stop(0);
+    }
+  }
+
   private static Span named(List<Received> spans, String name) {
     List<Span> named =
         spans.stream().map(Received::span).filter(s -> s.getName().equals(name)).toList();

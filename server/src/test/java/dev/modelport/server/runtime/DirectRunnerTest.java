@@ -292,6 +292,31 @@ class DirectRunnerTest {
     return s;
   }
 
+  /**
+   * Each translator's warm-up request (what the loader runs once per instance) runs on its engine,
+   * and its per-request parameters are checked with messages that name them.
+   */
+  @Test
+  void warmupRequests_run_andParametersAreChecked() throws Exception {
+    DirectRunner identity = open(FIXTURES, "identity");
+    DirectRunner minilm = open(DEFAULT_STORE, "all-minilm-l6-v2");
+    List<HostTensor> warm = identity.run(List.of(identity.translator().warmupRequest())).get(0);
+    assertThat(warm).hasSize(identity.signature().outputs().size());
+    assertThat(warm).allSatisfy(t -> assertThat(t.shape()).containsExactly(1L, 2L));
+    List<HostTensor> text = minilm.run(List.of(minilm.translator().warmupRequest())).get(0);
+    assertThat(text.get(0).shape()).containsExactly(1L, 384L);
+
+    identity.translator().checkParameters(Map.of());
+    assertThatThrownBy(() -> identity.translator().checkParameters(Map.of("normalize", "true")))
+        .hasMessage("parameters: [normalize] not understood; the \"tensor\" translator takes none");
+    minilm.translator().checkParameters(Map.of("normalize", "false"));
+    minilm.translator().checkParameters(Map.of("normalize", "true"));
+    assertThatThrownBy(() -> minilm.translator().checkParameters(Map.of("normalize", "yes")))
+        .hasMessage("parameters[\"normalize\"]: \"yes\"; expected \"true\" or \"false\"");
+    assertThatThrownBy(() -> minilm.translator().checkParameters(Map.of("pooling", "cls")))
+        .hasMessage("parameters: \"pooling\" not understood; text_embedding takes [normalize]");
+  }
+
   /** A model file an engine cannot read: the error names the file, the engine and the device. */
   @Test
   void aCorruptModelFile_failsToLoad_withAMessageNamingIt(@TempDir Path store) throws Exception {

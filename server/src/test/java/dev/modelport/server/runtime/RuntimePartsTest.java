@@ -147,6 +147,8 @@ class RuntimePartsTest {
     Object d = new InferenceRequest(request(1, 4, 1), 0, () -> false).batchKey();
     Object e = new InferenceRequest(request(4), 0, () -> false).batchKey();
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).isNotEqualTo(c).isNotEqualTo(d);
+    // the key is hashed by the batcher: different dimensions spread
+    assertThat(a.hashCode()).isNotEqualTo(c.hashCode()).isNotEqualTo(d.hashCode());
     assertThat(e).isNotEqualTo(a);
     assertThat(a).isNotEqualTo("[2, 4]");
     assertThat(a).hasToString("[2, 4]");
@@ -170,5 +172,35 @@ class RuntimePartsTest {
     Assertions.assertThatThrownBy(() -> f.result().get())
         .isInstanceOf(ExecutionException.class)
         .hasRootCauseMessage("engine");
+  }
+
+  /** Tracing hears of a request's batch and of its one outcome, before the caller does. */
+  @Test
+  void theTrace_hearsTheBatch_andTheFirstOutcomeOnly() {
+    List<String> heard = new java.util.ArrayList<>();
+    RequestTrace trace =
+        new RequestTrace() {
+          @Override
+          public void batchStarted(int requests, int rows, String device) {
+            heard.add("batch " + requests + " " + rows + " " + device);
+          }
+
+          @Override
+          public void finished(Throwable error) {
+            heard.add("finished " + (error == null ? "ok" : error.getMessage()));
+          }
+        };
+    InferenceRequest ok = new InferenceRequest(request(2, 4), 0, () -> false, trace);
+    ok.result().whenComplete((v, e) -> heard.add("answered"));
+    ok.batchStarted(3, 5, "cpu()");
+    ok.complete(List.of());
+    ok.fail(new IllegalStateException("late"));
+    assertThat(heard).containsExactly("batch 3 5 cpu()", "finished ok", "answered");
+    heard.clear();
+    InferenceRequest failed = new InferenceRequest(request(2, 4), 0, () -> false, trace);
+    failed.result().whenComplete((v, e) -> heard.add("answered"));
+    failed.fail(new IllegalStateException("engine"));
+    failed.fail(new IllegalStateException("again"));
+    assertThat(heard).containsExactly("finished engine", "answered");
   }
 }
