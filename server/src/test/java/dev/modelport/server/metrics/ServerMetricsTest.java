@@ -99,6 +99,10 @@ class ServerMetricsTest {
             "modelport_requests_total{code=\"NOT_FOUND\",model=\"_unknown\",version=\"\"} 1.0")
         .contains("modelport_request_duration_seconds_count{model=\"iris\",version=\"1\"} 2")
         .contains("modelport_request_duration_seconds_sum{model=\"iris\",version=\"1\"} 0.008");
+    // the OIP statistics' success and failure totals (ModelStatistics)
+    assertThat(m.outcomes("iris")).containsExactly(2, TimeUnit.MILLISECONDS.toNanos(8), 1, 1000);
+    assertThat(m.outcomes("_unknown")).containsExactly(0, 0, 1, 1000);
+    assertThat(m.outcomes("never")).containsExactly(0, 0, 0, 0);
   }
 
   @Test
@@ -121,6 +125,61 @@ class ServerMetricsTest {
     assertThat(line(body, "modelport_compute_seconds_sum{" + iris[0])).endsWith(" 0.006");
     // The item without a creation time (0) is not a queue wait: 2 waits, not 3.
     assertThat(line(body, "modelport_queue_wait_seconds_count{" + iris[0])).endsWith(" 2");
+    assertThat(line(body, "modelport_queue_wait_seconds_sum{" + iris[0])).endsWith(" 0.004");
+    // the same as OIP statistics: totals, and executions and compute time per batch size
+    long before = System.currentTimeMillis();
+    ServerMetrics.InferStats stats = m.inferStats("iris", 1);
+    assertThat(stats.executions()).isEqualTo(2);
+    assertThat(stats.inferences()).isEqualTo(6);
+    assertThat(stats.queueCount()).isEqualTo(2);
+    assertThat(stats.queueNanos()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(4));
+    assertThat(stats.computeNanos()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(6));
+    assertThat(stats.byBatchSize()).containsOnlyKeys(1, 5);
+    assertThat(stats.byBatchSize().get(5)).containsExactly(1, TimeUnit.MILLISECONDS.toNanos(6));
+    assertThat(stats.byBatchSize().get(1)).containsExactly(1, 0);
+    assertThat(stats.lastInferenceMillis()).isPositive().isLessThanOrEqualTo(before);
+    assertThat(m.inferStats("iris", 2)).isNull();
+    // a batch of warm-up items only (not counted) leaves every figure as it was
+    o.onBatch(List.of(new Uncounted()), start, start + 1000, false);
+    assertThat(stats.executions()).isEqualTo(2);
+    assertThat(stats.byBatchSize()).containsOnlyKeys(1, 5);
+    assertThat(line(m.scrape(), "modelport_batch_size_rows_count{" + iris[0])).endsWith(" 2");
+  }
+
+  /** The server's own warm-up request. */
+  record Uncounted() implements BatchItem {
+    @Override
+    public int rows() {
+      return 1;
+    }
+
+    @Override
+    public long createdNanos() {
+      return 1;
+    }
+
+    @Override
+    public boolean counted() {
+      return false;
+    }
+
+    @Override
+    public ModelportException dropReason() {
+      return null;
+    }
+
+    @Override
+    public Object batchKey() {
+      return "";
+    }
+
+    @Override
+    public boolean isDone() {
+      return true;
+    }
+
+    @Override
+    public void fail(Throwable error) {}
   }
 
   @Test
