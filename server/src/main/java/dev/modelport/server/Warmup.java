@@ -296,9 +296,14 @@ final class Warmup {
       this.end = end;
     }
 
+    /**
+     * The first {@link #IN_FLIGHT} requests go out whatever the time: on a loaded machine the first
+     * calls of a cold JVM can take longer than a short warm-up, and every model is to be warmed at
+     * least once (a 300 ms warm-up used to leave the second model with nothing).
+     */
     void begin() {
       for (int i = 0; i < IN_FLIGHT; i++) {
-        next();
+        send();
       }
     }
 
@@ -307,7 +312,11 @@ final class Warmup {
         done.countDown();
         return;
       }
-      long deadline = end - System.nanoTime() + STRAGGLERS.toNanos();
+      send();
+    }
+
+    private void send() {
+      long deadline = Math.max(0, end - System.nanoTime()) + STRAGGLERS.toNanos();
       if (sent.getAndIncrement() % 2 == 0) {
         v1.withDeadlineAfter(deadline, TimeUnit.NANOSECONDS)
             .predict(request, answer(predicts, "Predict"));

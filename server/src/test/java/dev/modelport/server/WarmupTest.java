@@ -3,21 +3,11 @@ package dev.modelport.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.modelport.server.errors.ErrorCode;
-import dev.modelport.server.errors.ModelportException;
+import dev.modelport.server.grpc.FakeModels;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.registry.ModelRegistry;
-import dev.modelport.server.runtime.BatchTranslator;
-import dev.modelport.server.runtime.InferenceRequest;
-import dev.modelport.server.runtime.Loader;
-import dev.modelport.server.runtime.ServedVersion;
-import dev.modelport.server.tensor.HostTensor;
-import dev.modelport.server.tensor.Signature;
-import dev.modelport.server.tensor.ValidatedRequest;
 import dev.modelport.store.ModelStore;
-import dev.modelport.store.VersionEntry;
 import dev.modelport.v1.DataType;
-import dev.modelport.v1.ModelConfig;
 import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.Tensor;
 import io.grpc.ManagedChannel;
@@ -98,20 +88,24 @@ class WarmupTest {
     ModelportServer server =
         new ModelportServer(
                 List.of(InProcessServerBuilder.forName(name)),
-                new ModelRegistry(ModelStore.open(store), new Answering(), Duration.ofSeconds(1)),
+                new ModelRegistry(
+                    ModelStore.open(store),
+                    FakeModels.answering(java.util.Set.of("bad")),
+                    Duration.ofSeconds(1)),
                 Duration.ofSeconds(1),
                 new ServerMetrics(),
                 List.of(),
                 ModelportServer.defaultAdmission())
-            .warmup(Duration.ofMillis(300))
+            // over before the first answer: each model still gets its first round, exactly
+            .warmup(Duration.ofNanos(1))
             .start();
     ManagedChannel ch = InProcessChannelBuilder.forName(name).build();
     try {
       Map<String, Warmup.Outcome> outcomes = server.warmedUp();
       Warmup.Outcome good = outcomes.get("good");
       assertThat(good.failure()).isNull();
-      assertThat(good.predicts()).isPositive();
-      assertThat(good.infers()).isPositive();
+      assertThat(good.predicts()).isEqualTo(Warmup.IN_FLIGHT / 2);
+      assertThat(good.infers()).isEqualTo(Warmup.IN_FLIGHT / 2);
       Warmup.Outcome bad = outcomes.get("bad");
       assertThat(bad.failure()).isEqualTo("Predict: INTERNAL: bad: the engine failed");
       assertThat(bad.answered()).isZero();
@@ -159,97 +153,6 @@ class WarmupTest {
     } finally {
       ch.shutdownNow();
       server.shutdownNow();
-    }
-  }
-
-  /**
-   * Versions that answer at once, one y per row, except model "bad"'s, whose engine fails every
-   * request.
-   */
-  private static final class Answering implements Loader {
-    @Override
-    public ServedVersion load(String modelName, ModelConfig config, VersionEntry entry) {
-      return new Version(modelName, config, entry);
-    }
-
-    @Override
-    public void unload(ServedVersion version, Duration grace) {}
-
-    private record Version(String modelName, ModelConfig config, VersionEntry entry)
-        implements ServedVersion, BatchTranslator {
-      @Override
-      public long version() {
-        return entry.version();
-      }
-
-      @Override
-      public String engine() {
-        return entry.engine();
-      }
-
-      @Override
-      public Signature signature() {
-        return new Signature(
-            config.getInputList(), config.getOutputList(), config.getMaxBatchSize());
-      }
-
-      @Override
-      public BatchTranslator translator() {
-        return this;
-      }
-
-      @Override
-      public List<String> deviceNames() {
-        return List.of("cpu()");
-      }
-
-      @Override
-      public int queued() {
-        return 0;
-      }
-
-      @Override
-      public boolean trySubmit(InferenceRequest r) {
-        if (modelName.equals("bad")) {
-          r.result()
-              .completeExceptionally(
-                  new ModelportException(ErrorCode.INTERNAL, "bad: the engine failed"));
-          return true;
-        }
-        ByteBuffer y = ByteBuffer.allocate(4 * r.rows()).order(ByteOrder.LITTLE_ENDIAN);
-        y.position(y.limit()).flip();
-        r.result()
-            .complete(
-                List.of(
-                    HostTensor.numeric(
-                        "y", DataType.DATA_TYPE_FLOAT32, new long[] {r.rows(), 1}, y)));
-        return true;
-      }
-
-      @Override
-      public void unload(Duration grace) {}
-
-      @Override
-      public void checkParameters(Map<String, String> parameters) {}
-
-      @Override
-      public ValidatedRequest warmupRequest() {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public ai.djl.ndarray.NDList toModelInput(
-          ai.djl.ndarray.NDManager manager,
-          List<InferenceRequest> batch,
-          Map<String, Object> scratch) {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public List<List<HostTensor>> fromModelOutput(
-          ai.djl.ndarray.NDList output, List<InferenceRequest> batch, Map<String, Object> scratch) {
-        throw new UnsupportedOperationException();
-      }
     }
   }
 

@@ -21,8 +21,27 @@ import java.util.concurrent.LinkedBlockingQueue;
  * A {@link Loader} whose versions queue every submitted request for the test to answer, fail or
  * leave pending: the gRPC services run for real in process, with no engine behind them.
  */
-final class FakeModels implements Loader {
+public final class FakeModels implements Loader {
   final LinkedBlockingQueue<InferenceRequest> submitted = new LinkedBlockingQueue<>();
+
+  /** Null: requests wait in {@link #submitted}; else answered at once, failed for these models. */
+  private final java.util.Set<String> failing;
+
+  FakeModels() {
+    this(null);
+  }
+
+  private FakeModels(java.util.Set<String> failing) {
+    this.failing = failing;
+  }
+
+  /**
+   * Versions that answer every request at once ({@link #answer}), except those of the models in
+   * {@code failing}, whose engine fails each one with INTERNAL "MODEL: the engine failed".
+   */
+  public static FakeModels answering(java.util.Set<String> failing) {
+    return new FakeModels(java.util.Set.copyOf(failing));
+  }
 
   /** A store at {@code dir} with model {@code m}: x FLOAT32 [4] in, y FLOAT32 [1] out. */
   static void store(Path dir) throws Exception {
@@ -63,7 +82,7 @@ final class FakeModels implements Loader {
     } catch (java.io.IOException e) {
       throw new LoadException(e.toString(), e);
     }
-    return new Version(modelName, config, entry, submitted);
+    return new Version(modelName, config, entry, submitted, failing);
   }
 
   @Override
@@ -73,7 +92,8 @@ final class FakeModels implements Loader {
       String modelName,
       ModelConfig config,
       VersionEntry entry,
-      LinkedBlockingQueue<InferenceRequest> submitted)
+      LinkedBlockingQueue<InferenceRequest> submitted,
+      java.util.Set<String> failing)
       implements ServedVersion, BatchTranslator {
     @Override
     public long version() {
@@ -107,7 +127,18 @@ final class FakeModels implements Loader {
 
     @Override
     public boolean trySubmit(InferenceRequest request) {
-      submitted.add(request);
+      if (failing == null) {
+        submitted.add(request);
+      } else if (failing.contains(modelName)) {
+        request
+            .result()
+            .completeExceptionally(
+                new dev.modelport.server.errors.ModelportException(
+                    dev.modelport.server.errors.ErrorCode.INTERNAL,
+                    modelName + ": the engine failed"));
+      } else {
+        answer(request);
+      }
       return true;
     }
 

@@ -83,30 +83,9 @@ class TracingExportIT {
             "--access-log",
             "--model-store",
             store.root.toString())) {
-      ManagedChannel ch =
-          Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
-              .build();
-      try {
-        Metadata headers = new Metadata();
-        headers.put(
-            Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
-            "00-" + traceId + "-00f067aa0ba902b7-01");
-        InferenceServiceGrpc.newBlockingStub(ch)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .predict(Requests.iris("iris", Requests.CLASSIC_IRIS[0]));
-      } finally {
-        ch.shutdownNow();
-      }
-      p.sigterm();
-      assertThat(p.awaitExit()).as(p.log()).isZero();
+      predictTracedThenStop(p, traceId);
 
-      List<Received> mine = new ArrayList<>();
-      for (Received r : received) {
-        if (HexFormat.of().formatHex(r.span().getTraceId().toByteArray()).equals(traceId)) {
-          mine.add(r);
-        }
-      }
+      List<Received> mine = ofTrace(received, traceId);
       assertThat(mine).as(p.log()).isNotEmpty();
       assertThat(mine).allMatch(r -> r.service().equals("modelport-it"));
       Span call = named(mine, "modelport.v1.InferenceService/Predict");
@@ -191,31 +170,10 @@ class TracingExportIT {
             "0",
             "--model-store",
             store.root.toString())) {
-      ManagedChannel ch =
-          Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
-              .build();
-      try {
-        Metadata headers = new Metadata();
-        headers.put(
-            Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
-            "00-" + traceId + "-00f067aa0ba902b7-01");
-        InferenceServiceGrpc.newBlockingStub(ch)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .predict(Requests.iris("iris", Requests.CLASSIC_IRIS[0]));
-      } finally {
-        ch.shutdownNow();
-      }
-      p.sigterm();
-      assertThat(p.awaitExit()).as(p.log()).isZero();
+      predictTracedThenStop(p, traceId);
       assertThat(requests).as(p.log()).isNotEmpty();
       assertThat(requests).allMatch(r -> r.equals("POST /v1/traces application/x-protobuf"));
-      List<Received> mine = new ArrayList<>();
-      for (Received r : received) {
-        if (HexFormat.of().formatHex(r.span().getTraceId().toByteArray()).equals(traceId)) {
-          mine.add(r);
-        }
-      }
+      List<Received> mine = ofTrace(received, traceId);
       assertThat(mine).allMatch(r -> r.service().equals("modelport-http"));
       Span call = named(mine, "modelport.v1.InferenceService/Predict");
       assertThat(call.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
@@ -225,6 +183,37 @@ class TracingExportIT {
     } finally {
       collector.stop(0);
     }
+  }
+
+  /** One iris Predict as part of trace {@code traceId}, then SIGTERM (which flushes the spans). */
+  private static void predictTracedThenStop(ServerProcess p, String traceId) throws Exception {
+    ManagedChannel ch =
+        Grpc.newChannelBuilderForAddress("localhost", p.port, InsecureChannelCredentials.create())
+            .build();
+    try {
+      Metadata headers = new Metadata();
+      headers.put(
+          Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
+          "00-" + traceId + "-00f067aa0ba902b7-01");
+      InferenceServiceGrpc.newBlockingStub(ch)
+          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .predict(Requests.iris("iris", Requests.CLASSIC_IRIS[0]));
+    } finally {
+      ch.shutdownNow();
+    }
+    p.sigterm();
+    assertThat(p.awaitExit()).as(p.log()).isZero();
+  }
+
+  private static List<Received> ofTrace(Iterable<Received> received, String traceId) {
+    List<Received> mine = new ArrayList<>();
+    for (Received r : received) {
+      if (HexFormat.of().formatHex(r.span().getTraceId().toByteArray()).equals(traceId)) {
+        mine.add(r);
+      }
+    }
+    return mine;
   }
 
   private static Span named(List<Received> spans, String name) {

@@ -58,7 +58,11 @@ class ServerMetricsTest {
     public void unload(Duration grace) {}
   }
 
-  record Item(int rows, long createdNanos) implements BatchItem {
+  record Item(int rows, long createdNanos, boolean counted) implements BatchItem {
+    Item(int rows, long createdNanos) {
+      this(rows, createdNanos, true);
+    }
+
     @Override
     public ModelportException dropReason() {
       return null;
@@ -140,46 +144,10 @@ class ServerMetricsTest {
     assertThat(stats.lastInferenceMillis()).isPositive().isLessThanOrEqualTo(before);
     assertThat(m.inferStats("iris", 2)).isNull();
     // a batch of warm-up items only (not counted) leaves every figure as it was
-    o.onBatch(List.of(new Uncounted()), start, start + 1000, false);
+    o.onBatch(List.of(new Item(1, 1, false)), start, start + 1000, false);
     assertThat(stats.executions()).isEqualTo(2);
     assertThat(stats.byBatchSize()).containsOnlyKeys(1, 5);
     assertThat(line(m.scrape(), "modelport_batch_size_rows_count{" + iris[0])).endsWith(" 2");
-  }
-
-  /** The server's own warm-up request. */
-  record Uncounted() implements BatchItem {
-    @Override
-    public int rows() {
-      return 1;
-    }
-
-    @Override
-    public long createdNanos() {
-      return 1;
-    }
-
-    @Override
-    public boolean counted() {
-      return false;
-    }
-
-    @Override
-    public ModelportException dropReason() {
-      return null;
-    }
-
-    @Override
-    public Object batchKey() {
-      return "";
-    }
-
-    @Override
-    public boolean isDone() {
-      return true;
-    }
-
-    @Override
-    public void fail(Throwable error) {}
   }
 
   @Test
