@@ -22,9 +22,9 @@ public class MutationThresholds {
 
   static {
     MODULES.put("model-store/target/pit-reports/mutations.xml", 80);
-    // The goal is 70 (issue 11); measured 61-62 %: runtime (DJL engines, 288 mutants, 4 %) is
-    // tested only by the integration tests. docs/testing.md says what is missing.
-    MODULES.put("server/target/pit-reports/mutations.xml", 60);
+    // Issue 11's goal, met in session 5: measured 79 % once the runtime got unit tests on the
+    // real engines (DirectRunnerTest). docs/testing.md has the per-package scores.
+    MODULES.put("server/target/pit-reports/mutations.xml", 70);
     // The client is reworked by issue 13; measured 59 %.
     MODULES.put("client/target/pit-reports/mutations.xml", 55);
     for (String p :
@@ -33,6 +33,10 @@ public class MutationThresholds {
         }) {
       PACKAGES.put("dev.modelport.server." + p, 80);
     }
+    // measured 77 %, 80 % and 76 % in session 5 (7 %, 53 %, 50 % before their unit tests)
+    PACKAGES.put("dev.modelport.server.runtime", 70);
+    PACKAGES.put("dev.modelport.server.metrics", 70);
+    PACKAGES.put("dev.modelport.server.logging", 70);
   }
 
   static final Pattern MUTATION =
