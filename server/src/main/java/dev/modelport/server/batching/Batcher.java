@@ -12,10 +12,12 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A bounded queue of requests for one served version, from which workers take batches.
  *
- * <p>Admission ({@link #offer}) never blocks: a full queue fails at once with RESOURCE_EXHAUSTED, a
- * closed one with UNAVAILABLE. A worker calling {@link #nextBatch} takes queued requests in arrival
- * order while they fit in {@code maxBatchRows}; with a queue delay it then waits, at most until the
- * oldest request has waited {@code maxQueueDelayNanos}, for the batch to reach {@code targetRows}.
+ * <p>Admission ({@link #offer}) never blocks: it answers {@link Offer#QUEUED}, {@link Offer#FULL}
+ * or {@link Offer#CLOSED}, and the caller decides what a refusal means (a full queue is
+ * RESOURCE_EXHAUSTED, {@link #queueFull()}; a closed one sends the caller to the version that
+ * replaced it). A worker calling {@link #nextBatch} takes queued requests in arrival order while
+ * they fit in {@code maxBatchRows}; with a queue delay it then waits, at most until the oldest
+ * request has waited {@code maxQueueDelayNanos}, for the batch to reach {@code targetRows}.
  * Requests whose {@link BatchItem#dropReason()} is set are failed, not batched.
  *
  * <p>One lock guards the queue: it is held only to move references, and completions (failing
@@ -44,24 +46,39 @@ public final class Batcher<T extends BatchItem> {
     return policy;
   }
 
-  /** Queues {@code item}, or throws RESOURCE_EXHAUSTED (queue full) / UNAVAILABLE (closed). */
-  public void offer(T item) {
+  /** What {@link #offer} did with a request. */
+  public enum Offer {
+    /** Queued: a worker will run it (or fail it with its drop reason). */
+    QUEUED,
+    /** Not queued: the queue holds {@code maxQueueSize} requests already. */
+    FULL,
+    /** Not queued: the batcher was closed (its version is unloading or was replaced). */
+    CLOSED
+  }
+
+  /** Queues {@code item} unless the batcher is closed or its queue full; never blocks. */
+  public Offer offer(T item) {
     lock.lock();
     try {
       if (closed) {
-        throw new ModelportException(
-            ErrorCode.UNAVAILABLE, name + ": no longer accepting requests");
+        return Offer.CLOSED;
       }
       if (queue.size() >= policy.maxQueueSize()) {
-        throw new ModelportException(
-            ErrorCode.RESOURCE_EXHAUSTED,
-            name + ": queue full (" + policy.maxQueueSize() + " requests waiting); retry later");
+        return Offer.FULL;
       }
       queue.addLast(new Entry<>(item, System.nanoTime()));
       changed.signal();
+      return Offer.QUEUED;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The RESOURCE_EXHAUSTED answer for a request that found the queue {@link Offer#FULL}. */
+  public ModelportException queueFull() {
+    return new ModelportException(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        name + ": queue full (" + policy.maxQueueSize() + " requests waiting); retry later");
   }
 
   /** Requests waiting now. */

@@ -1,32 +1,23 @@
 package dev.modelport.server.errors;
 
-import io.grpc.Status;
-
-/** What went wrong, in the contract's terms (docs/contract.md, "Errors"). */
+/**
+ * What went wrong, in the contract's terms (docs/contract.md, "Errors"). A plain enum: the gRPC
+ * front end maps each code to a status in one switch ({@code grpc.StatusMapping}); nothing here
+ * knows a transport. A new code is added here and there, nowhere else.
+ */
 public enum ErrorCode {
   /** Unknown model, version or label. */
-  NOT_FOUND(Status.Code.NOT_FOUND),
+  NOT_FOUND,
   /** The model is known but no version is READY, or the server is shutting down. */
-  UNAVAILABLE(Status.Code.UNAVAILABLE),
+  UNAVAILABLE,
   /** The request does not fit the model's signature. */
-  INVALID_ARGUMENT(Status.Code.INVALID_ARGUMENT),
+  INVALID_ARGUMENT,
   /** The model's queue is full. */
-  RESOURCE_EXHAUSTED(Status.Code.RESOURCE_EXHAUSTED),
+  RESOURCE_EXHAUSTED,
   /** The deadline passed before the batch ran; the request was never computed. */
-  DEADLINE_EXCEEDED(Status.Code.DEADLINE_EXCEEDED),
+  DEADLINE_EXCEEDED,
   /** The caller went away before the batch ran. */
-  CANCELLED(Status.Code.CANCELLED),
-  /** The engine failed on a valid request. */
-  INTERNAL(Status.Code.INTERNAL);
-
-  private final Status.Code grpcCode;
-
-  ErrorCode(Status.Code grpcCode) {
-    this.grpcCode = grpcCode;
-  }
-
-  /** The gRPC status code this maps to. */
-  public Status.Code grpcCode() {
-    return grpcCode;
-  }
+  CANCELLED,
+  /** The engine failed on a valid request, or a failure nobody expected. */
+  INTERNAL
 }

@@ -1,8 +1,8 @@
 /**
- * Domain errors and the one function that maps any {@link Throwable} to a gRPC {@link
- * io.grpc.Status}. Every other package throws {@link
- * dev.modelport.server.errors.ModelportException} with an {@link
- * dev.modelport.server.errors.ErrorCode}; only {@code grpc} turns them into statuses, through
- * {@link dev.modelport.server.errors.StatusMapping}. Depends on grpc-api only.
+ * Domain errors, free of any transport: {@link dev.modelport.server.errors.ErrorCode} (a plain enum
+ * of the contract's codes), {@link dev.modelport.server.errors.ModelportException} (a code and a
+ * caller-readable message) and {@link dev.modelport.server.errors.Failure} (what any throwable
+ * means to a caller). Every other package throws {@code ModelportException}; only the {@code grpc}
+ * package turns failures into statuses ({@code grpc.StatusMapping}). Depends on the JDK only.
  */
 package dev.modelport.server.errors;

@@ -1,7 +1,7 @@
 package dev.modelport.server.grpc;
 
+import dev.modelport.server.batching.Batcher;
 import dev.modelport.server.errors.ModelportException;
-import dev.modelport.server.errors.StatusMapping;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.runtime.InferenceRequest;
 import dev.modelport.server.runtime.ServedVersion;
@@ -47,17 +47,31 @@ final class Dispatcher {
     void answer(PredictResponse response, Throwable error);
   }
 
-  /**
-   * Runs {@code req} under the current gRPC context's deadline and cancellation; {@code answer}
-   * gets the outcome (on the worker that ran the batch, or here for a request refused before the
-   * queue). Per request: one future and one completion, no intermediate futures.
-   */
+  /** Makes the modelport.v1 request to run (e.g. from an OIP request); may throw, as a refusal. */
+  @FunctionalInterface
+  interface Source {
+    PredictRequest request();
+  }
+
+  /** {@link #dispatch(Source, Answer)} of a request that needs no translation. */
   void dispatch(PredictRequest req, Answer answer) {
+    dispatch(() -> req, answer);
+  }
+
+  /**
+   * Runs the request {@code source} makes under the current gRPC context's deadline and
+   * cancellation; {@code answer} gets the outcome (on the worker that ran the batch, or here for a
+   * request refused before the queue, including one {@code source} could not make). Per request:
+   * one future and one completion, no intermediate futures.
+   */
+  void dispatch(Source source, Answer answer) {
+    PredictRequest req;
     InferenceRequest item;
     ServedVersion version;
     ValidatedRequest valid;
     io.opentelemetry.context.Context traced = tracing.recordingContext(); // null: not traced
     try {
+      req = source.request();
       StrictRequestParsing.check(req);
       Context ctx = Context.current();
       Deadline deadline = ctx.getDeadline();
@@ -80,9 +94,14 @@ final class Dispatcher {
                 ctx::isCancelled,
                 tracing.request(traced, req.getModelName(), version.versionName()),
                 counted);
-        if (version.trySubmit(item)) {
+        Batcher.Offer offer = version.submit(item);
+        if (offer == Batcher.Offer.QUEUED) {
           break;
         }
+        if (offer == Batcher.Offer.FULL) {
+          throw version.queueFull();
+        }
+        // CLOSED: the version was replaced between resolve and submit; resolve again
       }
     } catch (Throwable t) {
       if (traced != null) {
@@ -91,6 +110,7 @@ final class Dispatcher {
       answer.answer(null, t);
       return;
     }
+    PredictRequest q = req;
     ServedVersion v = version;
     ValidatedRequest r = valid;
     item.result()
@@ -102,7 +122,7 @@ final class Dispatcher {
               }
               PredictResponse response;
               try {
-                response = respond(req, v, r, outputs);
+                response = respond(q, v, r, outputs);
               } catch (RuntimeException e) {
                 answer.answer(null, e);
                 return;

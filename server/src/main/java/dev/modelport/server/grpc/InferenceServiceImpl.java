@@ -1,7 +1,6 @@
 package dev.modelport.server.grpc;
 
 import dev.modelport.server.admission.Permit;
-import dev.modelport.server.errors.StatusMapping;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.tracing.Tracing;
@@ -58,7 +57,7 @@ public final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceSe
         request,
         (response, error) -> {
           if (error != null) {
-            Status s = StatusMapping.toStatus(error);
+            Status s = StatusMapping.answer(error);
             record(request, "", s, start);
             out.onError(s.asRuntimeException());
           } else {

@@ -1,7 +1,6 @@
 package dev.modelport.server.grpc;
 
 import dev.modelport.server.errors.ModelportException;
-import dev.modelport.server.errors.StatusMapping;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.store.StoreException;
 import dev.modelport.v1.GetModelRequest;

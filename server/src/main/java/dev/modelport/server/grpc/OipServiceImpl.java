@@ -30,7 +30,6 @@ import dev.modelport.oip.ServerReadyResponse;
 import dev.modelport.oip.StatisticDuration;
 import dev.modelport.server.admission.Permit;
 import dev.modelport.server.errors.ModelportException;
-import dev.modelport.server.errors.StatusMapping;
 import dev.modelport.server.metrics.ServerMetrics;
 import dev.modelport.server.oip.OipCodec;
 import dev.modelport.server.registry.ModelRegistry;
@@ -200,29 +199,19 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     long start = System.nanoTime();
     ((ServerCallStreamObserver<ModelInferResponse>) out).setOnCancelHandler(() -> {});
-    PredictRequest predict;
-    try {
-      predict = prepare(request);
-    } catch (Throwable t) {
-      Status s = StatusMapping.toStatus(t);
-      Tracing.rejected(tracing.recordingContext(), s);
-      record(request.getModelName(), "", s, start);
-      out.onError(s.asRuntimeException());
-      return;
-    }
     dispatcher.dispatch(
-        predict,
+        () -> prepare(request),
         (response, error) -> {
           ModelInferResponse answer = null;
           if (error == null) {
             try {
-              answer = OipCodec.toInfer(response, !predict.getRawOutput());
+              answer = OipCodec.toInfer(response, OipCodec.typedOutput(request));
             } catch (RuntimeException e) {
               error = e;
             }
           }
           if (error != null) {
-            Status s = StatusMapping.toStatus(error);
+            Status s = StatusMapping.answer(error);
             record(request.getModelName(), "", s, start);
             out.onError(s.asRuntimeException());
           } else {
@@ -276,23 +265,13 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
         responder.accepted();
         Tracing.Item span = tracing.streamItem(ITEM_SPAN, request.getModelName(), request.getId());
         try (Scope scope = span.enter()) {
-          PredictRequest predict;
-          try {
-            predict = prepare(request);
-          } catch (Throwable t) {
-            try {
-              failed(request, t, start, span);
-            } finally {
-              permit.close();
-            }
-            return;
-          }
           dispatcher.dispatch(
-              predict,
+              () -> prepare(request),
               (response, error) -> {
                 try {
                   if (error == null) {
-                    ModelInferResponse answer = OipCodec.toInfer(response, !predict.getRawOutput());
+                    ModelInferResponse answer =
+                        OipCodec.toInfer(response, OipCodec.typedOutput(request));
                     record(request.getModelName(), response.getModelVersion(), Status.OK, start);
                     span.end(Status.OK, response.getModelVersion());
                     responder.answer(
@@ -312,7 +291,7 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
       /** A failed item: in-band error_message, the request's identity; the stream goes on. */
       private void failed(
           ModelInferRequest request, Throwable error, long start, Tracing.Item span) {
-        Status s = StatusMapping.toStatus(error);
+        Status s = StatusMapping.answer(error);
         record(request.getModelName(), "", s, start);
         span.end(s, "");
         responder.answer(

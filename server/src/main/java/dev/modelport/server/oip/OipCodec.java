@@ -162,7 +162,8 @@ public final class OipCodec {
     return b.build();
   }
 
-  private static boolean typedOutput(ModelInferRequest req) {
+  /** True when {@code req} asks for typed outputs ({@link #TYPED_OUTPUT}); false by default. */
+  public static boolean typedOutput(ModelInferRequest req) {
     InferParameter p = req.getParametersMap().get(TYPED_OUTPUT);
     if (p == null) {
       return false;

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.repository.zoo.ZooModel;
 import dev.modelport.server.batching.Batcher;
 import dev.modelport.server.batching.WorkerPool;
+import dev.modelport.server.errors.ModelportException;
 import dev.modelport.server.tensor.Signature;
 import dev.modelport.store.VersionEntry;
 import dev.modelport.v1.ModelConfig;
@@ -101,19 +102,13 @@ final class DjlServedVersion implements ServedVersion {
   }
 
   @Override
-  public boolean trySubmit(InferenceRequest request) {
-    if (batcher.isClosed()) {
-      return false;
-    }
-    try {
-      batcher.offer(request);
-      return true;
-    } catch (dev.modelport.server.errors.ModelportException e) {
-      if (batcher.isClosed()) {
-        return false;
-      }
-      throw e;
-    }
+  public Batcher.Offer submit(InferenceRequest request) {
+    return batcher.offer(request);
+  }
+
+  @Override
+  public ModelportException queueFull() {
+    return batcher.queueFull();
   }
 
   @Override

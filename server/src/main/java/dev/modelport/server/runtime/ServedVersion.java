@@ -1,5 +1,7 @@
 package dev.modelport.server.runtime;
 
+import dev.modelport.server.batching.Batcher;
+import dev.modelport.server.errors.ModelportException;
 import dev.modelport.server.tensor.Signature;
 import dev.modelport.store.VersionEntry;
 import dev.modelport.v1.ModelConfig;
@@ -43,11 +45,14 @@ public interface ServedVersion {
   int queued();
 
   /**
-   * Queues {@code request}. Returns false when this instance no longer takes requests (it was
-   * replaced or is unloading), so the caller can resolve the model's version again; throws
-   * RESOURCE_EXHAUSTED when the queue is full.
+   * Queues {@code request}, never blocking. {@link Batcher.Offer#CLOSED}: this instance no longer
+   * takes requests (it was replaced or is unloading), so the caller resolves the model's version
+   * again; {@link Batcher.Offer#FULL}: the queue is full, answer {@link #queueFull()}.
    */
-  boolean trySubmit(InferenceRequest request);
+  Batcher.Offer submit(InferenceRequest request);
+
+  /** The RESOURCE_EXHAUSTED answer for a request that found this version's queue full. */
+  ModelportException queueFull();
 
   /**
    * Stops taking requests, lets everything queued finish (up to {@code grace}), then frees the

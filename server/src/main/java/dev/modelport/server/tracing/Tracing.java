@@ -1,5 +1,6 @@
 package dev.modelport.server.tracing;
 
+import dev.modelport.server.errors.Failure;
 import dev.modelport.server.runtime.RequestTrace;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
@@ -300,8 +301,9 @@ public final class Tracing implements AutoCloseable {
   }
 
   private static String describe(Throwable error) {
-    Status s = dev.modelport.server.errors.StatusMapping.toStatus(error);
-    return s.getCode() + ": " + s.getDescription();
+    // The domain's code names are the contract's (and gRPC's) code names.
+    Failure f = Failure.of(error);
+    return f.code() + ": " + f.message();
   }
 
   /** Flushes and shuts down the SDK this created (not one given to {@link #of}). */

@@ -23,13 +23,12 @@ class BatcherTest {
   @Test
   void fullQueue_rejectsWithResourceExhausted() {
     Batcher<FakeItem> b = new Batcher<>("m", policy(8, 0, 0, 2));
-    b.offer(new FakeItem("a", 1));
-    b.offer(new FakeItem("b", 1));
-    assertThatThrownBy(() -> b.offer(new FakeItem("c", 1)))
-        .isInstanceOfSatisfying(
-            ModelportException.class,
-            e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED))
-        .hasMessageContaining("queue full (2 requests waiting)");
+    assertThat(b.offer(new FakeItem("a", 1))).isEqualTo(Batcher.Offer.QUEUED);
+    assertThat(b.offer(new FakeItem("b", 1))).isEqualTo(Batcher.Offer.QUEUED);
+    assertThat(b.offer(new FakeItem("c", 1))).isEqualTo(Batcher.Offer.FULL);
+    assertThat(b.queueFull())
+        .satisfies(e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED))
+        .hasMessage("m: queue full (2 requests waiting); retry later");
     assertThat(b.queued()).isEqualTo(2);
   }
 
@@ -184,9 +183,7 @@ class BatcherTest {
     b.offer(new FakeItem("a", 1));
     b.offer(new FakeItem("b", 1));
     b.close();
-    assertThatThrownBy(() -> b.offer(new FakeItem("c", 1)))
-        .isInstanceOfSatisfying(
-            ModelportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    assertThat(b.offer(new FakeItem("c", 1))).isEqualTo(Batcher.Offer.CLOSED);
     assertThat(ids(b.nextBatch())).containsExactly("a");
     assertThat(ids(b.nextBatch())).containsExactly("b");
     assertThat(b.nextBatch()).isNull();

@@ -130,8 +130,7 @@ class WorkerPoolTest {
       assertThat(it.result.get(0, TimeUnit.SECONDS)).startsWith(it.id + "/");
     }
     assertThat(closed).hasValue(2);
-    assertThatThrownBy(() -> b.offer(new FakeItem("late", 1)))
-        .isInstanceOf(ModelportException.class);
+    assertThat(b.offer(new FakeItem("late", 1))).isEqualTo(Batcher.Offer.CLOSED);
   }
 
   @Test

@@ -24,6 +24,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 public final class FakeModels implements Loader {
   final LinkedBlockingQueue<InferenceRequest> submitted = new LinkedBlockingQueue<>();
 
+  /** Answers the next submits give instead of queueing (FULL, CLOSED), one each, in order. */
+  final LinkedBlockingQueue<dev.modelport.server.batching.Batcher.Offer> refusals =
+      new LinkedBlockingQueue<>();
+
   /** Null: requests wait in {@link #submitted}; else answered at once, failed for these models. */
   private final java.util.Set<String> failing;
 
@@ -82,7 +86,7 @@ public final class FakeModels implements Loader {
     } catch (java.io.IOException e) {
       throw new LoadException(e.toString(), e);
     }
-    return new Version(modelName, config, entry, submitted, failing);
+    return new Version(modelName, config, entry, submitted, refusals, failing);
   }
 
   @Override
@@ -93,6 +97,7 @@ public final class FakeModels implements Loader {
       ModelConfig config,
       VersionEntry entry,
       LinkedBlockingQueue<InferenceRequest> submitted,
+      LinkedBlockingQueue<dev.modelport.server.batching.Batcher.Offer> refusals,
       java.util.Set<String> failing)
       implements ServedVersion, BatchTranslator {
     @Override
@@ -126,7 +131,11 @@ public final class FakeModels implements Loader {
     }
 
     @Override
-    public boolean trySubmit(InferenceRequest request) {
+    public dev.modelport.server.batching.Batcher.Offer submit(InferenceRequest request) {
+      dev.modelport.server.batching.Batcher.Offer refused = refusals.poll();
+      if (refused != null) {
+        return refused;
+      }
       if (failing == null) {
         submitted.add(request);
       } else if (failing.contains(modelName)) {
@@ -139,7 +148,13 @@ public final class FakeModels implements Loader {
       } else {
         answer(request);
       }
-      return true;
+      return dev.modelport.server.batching.Batcher.Offer.QUEUED;
+    }
+
+    @Override
+    public dev.modelport.server.errors.ModelportException queueFull() {
+      return dev.modelport.server.errors.ModelportException.resourceExhausted(
+          modelName() + ": queue full");
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.modelport.server.ModelportServer;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.admission.MemoryBudget;
 import dev.modelport.server.admission.ReceiveSlots;
+import dev.modelport.server.batching.Batcher;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.runtime.InferenceRequest;
 import dev.modelport.store.ModelStore;
@@ -69,6 +70,33 @@ class GrpcEdgesTest {
       assertThat(System.nanoTime()).as(what).isLessThan(deadline);
       Thread.onSpinWait();
     }
+  }
+
+  @Test
+  void aClosedVersion_isResolvedAgain_aFullQueue_isResourceExhausted() throws Exception {
+    start(4);
+    var stub = InferenceServiceGrpc.newFutureStub(channel);
+    models.refusals.add(Batcher.Offer.CLOSED);
+    models.refusals.add(Batcher.Offer.CLOSED);
+    var call = stub.predict(AdmissionTest.request(1)); // third attempt is queued
+    FakeModels.answer(models.submitted.poll(10, TimeUnit.SECONDS));
+    assertThat(call.get(10, TimeUnit.SECONDS).getModelVersion()).isEqualTo("1");
+
+    for (int i = 0; i < 3; i++) {
+      models.refusals.add(Batcher.Offer.CLOSED);
+    }
+    assertThatThrownBy(
+            () -> InferenceServiceGrpc.newBlockingStub(channel).predict(AdmissionTest.request(1)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+        .hasMessage("UNAVAILABLE: model \"m\" is being reloaded; retry");
+
+    models.refusals.add(Batcher.Offer.FULL);
+    assertThatThrownBy(
+            () -> InferenceServiceGrpc.newBlockingStub(channel).predict(AdmissionTest.request(1)))
+        .hasMessage("RESOURCE_EXHAUSTED: m: queue full");
+    assertThat(models.submitted).isEmpty();
   }
 
   @Test

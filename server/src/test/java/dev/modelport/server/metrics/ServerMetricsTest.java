@@ -50,8 +50,14 @@ class ServerMetricsTest {
     }
 
     @Override
-    public boolean trySubmit(InferenceRequest request) {
-      return false;
+    public dev.modelport.server.batching.Batcher.Offer submit(InferenceRequest request) {
+      return dev.modelport.server.batching.Batcher.Offer.CLOSED;
+    }
+
+    @Override
+    public dev.modelport.server.errors.ModelportException queueFull() {
+      return dev.modelport.server.errors.ModelportException.resourceExhausted(
+          modelName() + ": queue full");
     }
 
     @Override

@@ -49,7 +49,7 @@ class OipCodecTest {
     try {
       OipCodec.toPredict(r, specs);
     } catch (ModelportException e) {
-      assertThat(e.code().grpcCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+      assertThat(e.code()).isEqualTo(dev.modelport.server.errors.ErrorCode.INVALID_ARGUMENT);
       return e.getMessage();
     }
     throw new AssertionError("not refused: " + r);

@@ -107,7 +107,12 @@ class FakeLoader implements Loader {
     }
 
     @Override
-    public boolean trySubmit(InferenceRequest request) {
+    public dev.modelport.server.batching.Batcher.Offer submit(InferenceRequest request) {
+      throw new UnsupportedOperationException("the registry never submits");
+    }
+
+    @Override
+    public dev.modelport.server.errors.ModelportException queueFull() {
       throw new UnsupportedOperationException("the registry never submits");
     }
 

@@ -1,18 +1,41 @@
-package dev.modelport.server.errors;
+package dev.modelport.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.modelport.server.errors.ErrorCode;
+import dev.modelport.server.errors.Failure;
+import dev.modelport.server.errors.ModelportException;
 import io.grpc.Status;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 
 class StatusMappingTest {
+  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  private final Logger log = (Logger) LoggerFactory.getLogger(StatusMapping.class);
+
+  @BeforeEach
+  void listen() {
+    logged.start();
+    log.addAppender(logged);
+  }
+
+  @AfterEach
+  void stopListening() {
+    log.detachAppender(logged);
+  }
+
   /**
    * The contract's error table (docs/contract.md, "Errors"), written out here rather than read from
-   * the mapping under test: a wrong entry in ErrorCode fails its row.
+   * the mapping under test: a wrong entry in the switch fails its row.
    */
   @ParameterizedTest
   @CsvSource({
@@ -34,6 +57,42 @@ class StatusMappingTest {
   @Test
   void theTableCoversEveryDomainCode() {
     assertThat(ErrorCode.values()).hasSize(7);
+  }
+
+  @Test
+  void toStatus_isPure_andAnswer_logsOnlyUnexpectedFailures_once() {
+    IllegalStateException bug = new IllegalStateException("secret engine detail");
+    StatusMapping.toStatus(bug);
+    StatusMapping.toStatus(new CompletionException(bug));
+    assertThat(logged.list).isEmpty();
+
+    StatusMapping.answer(ModelportException.invalid("input \"x\": bad"));
+    StatusMapping.answer(Status.PERMISSION_DENIED.asRuntimeException());
+    StatusMapping.toRpcStatus(new java.util.concurrent.CancellationException());
+    assertThat(logged.list).isEmpty();
+
+    Status s = StatusMapping.answer(new CompletionException(bug));
+    assertThat(s.getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(logged.list).hasSize(1);
+    assertThat(logged.list.get(0).getThrowableProxy().getMessage())
+        .isEqualTo("secret engine detail");
+    StatusMapping.toException(bug);
+    StatusMapping.toRpcStatus(bug);
+    assertThat(logged.list).hasSize(3);
+  }
+
+  @Test
+  void failure_isTheDomainsReading_withoutATransport() {
+    assertThat(Failure.of(new CompletionException(ModelportException.notFound("m"))))
+        .isEqualTo(new Failure(ErrorCode.NOT_FOUND, "m", false));
+    assertThat(Failure.of(new java.util.concurrent.CancellationException()))
+        .isEqualTo(new Failure(ErrorCode.CANCELLED, "cancelled", false));
+    assertThat(Failure.of(new java.util.concurrent.RejectedExecutionException()))
+        .isEqualTo(new Failure(ErrorCode.UNAVAILABLE, "server is shutting down", false));
+    assertThat(Failure.of(new ArithmeticException("x")))
+        .isEqualTo(
+            new Failure(
+                ErrorCode.INTERNAL, "internal error: ArithmeticException (see server log)", true));
   }
 
   @Test
