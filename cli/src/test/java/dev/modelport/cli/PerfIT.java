@@ -34,10 +34,12 @@ class PerfIT {
   void unaryStreamAndEcho_eachCompleteTheirRequestsWithoutErrors() throws Exception {
     Path store = Path.of(System.getProperty("modelport.defaultStore"));
     ModelportServer s =
-        ModelportServer.create(
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-                ModelStore.open(store),
-                Duration.ofSeconds(10))
+        ModelportServer.builder()
+            .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
+            .store(ModelStore.open(store))
+            .drainGrace(Duration.ofSeconds(10))
+            .warmup(Duration.ZERO)
+            .build()
             .start();
     try {
       String target = "localhost:" + s.port();
@@ -105,10 +107,12 @@ class PerfIT {
   void everyRequestFailing_isNoThroughput_andExitsNonZero() throws Exception {
     Path store = Path.of(System.getProperty("modelport.defaultStore"));
     ModelportServer s =
-        ModelportServer.create(
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-                ModelStore.open(store),
-                Duration.ofSeconds(10))
+        ModelportServer.builder()
+            .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
+            .store(ModelStore.open(store))
+            .drainGrace(Duration.ofSeconds(10))
+            .warmup(Duration.ZERO)
+            .build()
             .start();
     try {
       Path json = Files.createTempFile("perf", ".json");

@@ -57,10 +57,12 @@ class ClientAgainstServerIT {
   }
 
   static ModelportServer server(Path store) throws Exception {
-    return ModelportServer.create(
-            Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-            ModelStore.open(store),
-            Duration.ofSeconds(10))
+    return ModelportServer.builder()
+        .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
+        .store(ModelStore.open(store))
+        .drainGrace(Duration.ofSeconds(10))
+        .warmup(Duration.ZERO)
+        .build()
         .start();
   }
 

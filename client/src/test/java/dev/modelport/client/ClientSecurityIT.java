@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.modelport.server.Listeners;
 import dev.modelport.server.ModelportServer;
 import dev.modelport.server.ServerOptions;
-import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.security.AuthInterceptor;
 import dev.modelport.server.security.TokenStore;
 import dev.modelport.store.ModelStore;
@@ -16,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -96,8 +96,13 @@ class ClientSecurityIT {
             Map.of());
     List<ServerInterceptor> auth = List.of(new AuthInterceptor(TokenStore.load(o.authTokens())));
     ModelportServer s =
-        ModelportServer.create(
-                Listeners.from(o), ModelStore.open(store), o.drainGrace(), auth, DeviceTopology::of)
+        ModelportServer.builder()
+            .listeners(Listeners.from(o))
+            .store(ModelStore.open(store))
+            .drainGrace(o.drainGrace())
+            .interceptors(auth)
+            .warmup(Duration.ZERO)
+            .build()
             .start();
     File ca = certs.resolve("ca.pem").toFile();
     try {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelport.server.ModelportServer;
-import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.ModelStore;
 import io.grpc.Grpc;
@@ -53,14 +52,13 @@ class ClientTracingIT {
     try (OpenTelemetrySdk serverOtel = sdk(serverSpans);
         OpenTelemetrySdk clientOtel = sdk(clientSpans)) {
       ModelportServer server =
-          ModelportServer.create(
-                  builders,
-                  ModelStore.open(ClientAgainstServerIT.irisStore()),
-                  Duration.ofSeconds(5),
-                  List.of(),
-                  DeviceTopology::of,
-                  ModelportServer.defaultAdmission(),
-                  Tracing.of(serverOtel))
+          ModelportServer.builder()
+              .listeners(builders)
+              .store(ModelStore.open(ClientAgainstServerIT.irisStore()))
+              .drainGrace(Duration.ofSeconds(5))
+              .tracing(Tracing.of(serverOtel))
+              .warmup(Duration.ZERO)
+              .build()
               .start();
       Span checkout = clientOtel.getTracer("shop").spanBuilder("checkout").startSpan();
       try (ModelportClient client =

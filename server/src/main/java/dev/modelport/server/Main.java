@@ -2,7 +2,6 @@ package dev.modelport.server;
 
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.metrics.MetricsHttpServer;
-import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.runtime.EngineThreads;
 import dev.modelport.server.runtime.VersionLoader;
@@ -45,7 +44,7 @@ public final class Main {
       if (!e.getMessage().isEmpty()) {
         System.err.println("modelport: " + e.getMessage());
       }
-      System.err.print(ServerOptions.USAGE);
+      System.err.print(ServerOptions.usage());
       System.exit(e.getMessage().isEmpty() ? 0 : 2);
       return;
     }
@@ -79,15 +78,15 @@ public final class Main {
     }
     Tracing tracing = Tracing.configure(options.otel(), System.getenv());
     ModelportServer server =
-        ModelportServer.create(
-            Listeners.from(options),
-            openStore(options),
-            options.drainGrace(),
-            interceptors,
-            DeviceTopology::of,
-            Admission.of(options.requestMemoryPercent(), options.maxMessageBytes()),
-            tracing);
-    server.warmup(options.warmup());
+        ModelportServer.builder()
+            .listeners(Listeners.from(options))
+            .store(openStore(options))
+            .drainGrace(options.drainGrace())
+            .interceptors(interceptors)
+            .admission(Admission.of(options.requestMemoryPercent(), options.maxMessageBytes()))
+            .tracing(tracing)
+            .warmup(options.warmup())
+            .build();
     ModelRegistry registry = server.registry();
     MetricsHttpServer metricsHttp = new MetricsHttpServer(options.metricsPort(), server.metrics());
     log.info("Prometheus metrics on port {} at /metrics", metricsHttp.port());

@@ -110,7 +110,8 @@ final class Warmup {
       builder.addService(ServerInterceptors.intercept(service, secret.check()));
     }
     Server server =
-        ModelportServer.routeCalls(builder)
+        builder
+            .directExecutor() // inference only: on the transport thread, as ServiceStack routes it
             .maxInboundMessageSize(Integer.MAX_VALUE)
             .build()
             .start();

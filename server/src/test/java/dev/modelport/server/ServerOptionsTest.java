@@ -22,6 +22,31 @@ class ServerOptionsTest {
     assertThat(o.drainGrace()).isEqualTo(Duration.ofSeconds(30));
     assertThat(o.torchThreads()).as("0 = EngineThreads' default").isZero();
     assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(o.maxMessageBytes()).isEqualTo(16 << 20);
+    assertThat(o.keepalive()).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void theUsage_comesFromTheTable_withEachDefaultAsParsed() throws Exception {
+    String usage = ServerOptions.usage();
+    for (Flags.Flag f : Flags.all()) {
+      assertThat(usage)
+          .as(f.name())
+          .contains("--" + f.name() + (f.arg().isEmpty() ? "" : " " + f.arg()));
+    }
+    assertThat(usage).contains("gRPC TCP port; 0 = any free port (default 8500)");
+    assertThat(usage).contains("for N s before health turns SERVING; 0 = off (default 3)");
+    assertThat(usage).doesNotContain("--torch-threads N (default");
+    assertThat(Flags.all()).extracting(Flags.Flag::name).doesNotHaveDuplicates().hasSize(30);
+    // the one default of each number flag is the table's, whether read or used by the builder
+    ServerOptions o =
+        ServerOptions.parse(new String[] {"--model-store", store.toString()}, Map.of());
+    assertThat(o.drainGrace().toSeconds()).isEqualTo(Flags.DRAIN_SECONDS.defaultNumber());
+    assertThat(o.warmup().toSeconds()).isEqualTo(Flags.WARMUP_SECONDS.defaultNumber());
+    assertThat(o.requestMemoryPercent())
+        .isEqualTo((int) Flags.REQUEST_MEMORY_PERCENT.defaultNumber());
+    assertThat(ModelportServer.builder().warmupSetting()).isEqualTo(o.warmup());
+    assertThat(ModelportServer.builder().drainGraceSetting()).isEqualTo(o.drainGrace());
   }
 
   @Test
@@ -232,9 +257,8 @@ class ServerOptionsTest {
     assertThat(plain.udsOnly()).isFalse();
     assertThat(plain.logFormat()).isEqualTo("text");
     assertThat(plain.logLevel()).isNull();
-    assertThat(plain.maxMessageBytes()).isEqualTo(ServerOptions.DEFAULT_MAX_MESSAGE_BYTES);
-    assertThat(plain.requestMemoryPercent())
-        .isEqualTo(ServerOptions.DEFAULT_REQUEST_MEMORY_PERCENT);
+    assertThat(plain.maxMessageBytes()).isEqualTo((int) Flags.MAX_MESSAGE_BYTES.defaultNumber());
+    assertThat(plain.requestMemoryPercent()).isEqualTo(40);
     ServerOptions on =
         ServerOptions.parse(
             new String[] {

@@ -27,11 +27,12 @@ class WarmupIT {
   @Test
   void everyDefaultModel_answersItsSyntheticRequests_andNoMetricCountsThem() throws Exception {
     ModelportServer server =
-        ModelportServer.create(
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-                ModelStore.open(Path.of(System.getProperty("modelport.defaultStore"))),
-                Duration.ofSeconds(10))
-            .warmup(Duration.ofSeconds(1));
+        ModelportServer.builder()
+            .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
+            .store(ModelStore.open(Path.of(System.getProperty("modelport.defaultStore"))))
+            .drainGrace(Duration.ofSeconds(10))
+            .warmup(Duration.ofSeconds(1))
+            .build();
     server.start();
     ManagedChannel ch =
         Grpc.newChannelBuilderForAddress(

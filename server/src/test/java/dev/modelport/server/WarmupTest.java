@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelport.server.grpc.FakeModels;
-import dev.modelport.server.metrics.ServerMetrics;
-import dev.modelport.server.registry.ModelRegistry;
-import dev.modelport.store.ModelStore;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.Tensor;
@@ -86,18 +83,12 @@ class WarmupTest {
     }
     String name = InProcessServerBuilder.generateName();
     ModelportServer server =
-        new ModelportServer(
-                List.of(InProcessServerBuilder.forName(name)),
-                new ModelRegistry(
-                    ModelStore.open(store),
-                    FakeModels.answering(java.util.Set.of("bad")),
-                    Duration.ofSeconds(1)),
-                Duration.ofSeconds(1),
-                new ServerMetrics(),
-                List.of(),
-                ModelportServer.defaultAdmission())
+        dev.modelport.server.grpc.InProcessModelport.builder(
+                store, FakeModels.answering(java.util.Set.of("bad")))
+            .listener(InProcessServerBuilder.forName(name))
             // over before the first answer: each model still gets its first round, exactly
             .warmup(Duration.ofNanos(1))
+            .build()
             .start();
     ManagedChannel ch = InProcessChannelBuilder.forName(name).build();
     try {

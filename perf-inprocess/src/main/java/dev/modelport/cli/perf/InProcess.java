@@ -1,6 +1,5 @@
 package dev.modelport.cli.perf;
 
-import dev.modelport.server.ServerOptions;
 import dev.modelport.server.runtime.DirectRunner;
 import dev.modelport.server.runtime.EngineThreads;
 import dev.modelport.server.tensor.RequestValidator;
@@ -29,7 +28,8 @@ final class InProcess {
     if (System.getProperty("ai.djl.onnx.disable_alternative") == null) {
       System.setProperty("ai.djl.onnx.disable_alternative", "true");
     }
-    Path storeDir = o.store() != null ? o.store() : ServerOptions.defaultStore(InProcess.class);
+    Path storeDir =
+        o.store() != null ? o.store() : dev.modelport.server.DefaultStore.find(InProcess.class);
     ModelStore store = ModelStore.open(storeDir);
     ModelDefinition def =
         store

@@ -7,10 +7,7 @@ import dev.modelport.server.ModelportServer;
 import dev.modelport.server.admission.Admission;
 import dev.modelport.server.admission.MemoryBudget;
 import dev.modelport.server.admission.ReceiveSlots;
-import dev.modelport.server.metrics.ServerMetrics;
-import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.runtime.InferenceRequest;
-import dev.modelport.store.ModelStore;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.PredictRequest;
@@ -23,7 +20,6 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,15 +56,11 @@ class AdmissionTest {
         onAPort
             ? io.grpc.Grpc.newServerBuilderForPort(0, io.grpc.InsecureServerCredentials.create())
             : InProcessServerBuilder.forName(name);
-    ModelRegistry registry = new ModelRegistry(ModelStore.open(dir), models, Duration.ofSeconds(1));
     server =
-        new ModelportServer(
-                List.of(builder),
-                registry,
-                Duration.ofSeconds(1),
-                new ServerMetrics(),
-                List.of(),
-                new Admission(budget, new ReceiveSlots(slots)))
+        InProcessModelport.builder(dir, models)
+            .listener(builder)
+            .admission(new Admission(budget, new ReceiveSlots(slots)))
+            .build()
             .start();
     channel =
         onAPort

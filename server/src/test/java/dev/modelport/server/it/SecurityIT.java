@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modelport.server.Listeners;
 import dev.modelport.server.ModelportServer;
 import dev.modelport.server.ServerOptions;
-import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.security.AuthInterceptor;
 import dev.modelport.server.security.TokenStore;
 import dev.modelport.store.ModelStore;
@@ -32,6 +31,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -131,12 +131,13 @@ class SecurityIT {
       interceptors.add(new AuthInterceptor(TokenStore.load(o.authTokens())));
     }
     server =
-        ModelportServer.create(
-                Listeners.from(o),
-                ModelStore.open(store),
-                o.drainGrace(),
-                interceptors,
-                DeviceTopology::of)
+        ModelportServer.builder()
+            .listeners(Listeners.from(o))
+            .store(ModelStore.open(store))
+            .drainGrace(o.drainGrace())
+            .interceptors(interceptors)
+            .warmup(Duration.ZERO)
+            .build()
             .start();
     return server;
   }

@@ -21,10 +21,12 @@ final class ServerFixture implements AutoCloseable {
 
   ServerFixture(Path store) throws Exception {
     server =
-        ModelportServer.create(
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-                ModelStore.open(store),
-                Duration.ofSeconds(10))
+        ModelportServer.builder()
+            .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
+            .store(ModelStore.open(store))
+            .drainGrace(Duration.ofSeconds(10))
+            .warmup(Duration.ZERO)
+            .build()
             .start();
     channel =
         Grpc.newChannelBuilderForAddress(

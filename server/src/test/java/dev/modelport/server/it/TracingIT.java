@@ -8,7 +8,6 @@ import dev.modelport.oip.GRPCInferenceServiceGrpc;
 import dev.modelport.oip.ModelInferRequest;
 import dev.modelport.oip.ModelStreamInferResponse;
 import dev.modelport.server.ModelportServer;
-import dev.modelport.server.placement.DeviceTopology;
 import dev.modelport.server.tracing.InMemoryTracing;
 import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.ModelStore;
@@ -68,14 +67,13 @@ class TracingIT {
     List<ServerBuilder<?>> builders =
         List.of(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()));
     server =
-        ModelportServer.create(
-                builders,
-                ModelStore.open(store.root),
-                Duration.ofSeconds(5),
-                List.of(),
-                DeviceTopology::of,
-                ModelportServer.defaultAdmission(),
-                Tracing.of(otel))
+        ModelportServer.builder()
+            .listeners(builders)
+            .store(ModelStore.open(store.root))
+            .drainGrace(Duration.ofSeconds(5))
+            .tracing(Tracing.of(otel))
+            .warmup(Duration.ZERO)
+            .build()
             .start();
     channel =
         Grpc.newChannelBuilderForAddress(
