@@ -1,5 +1,6 @@
 package dev.modelport.server.batching;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.modelport.server.errors.ErrorCode;
 import dev.modelport.server.errors.ModelportException;
 import java.time.Duration;
@@ -23,6 +24,9 @@ public final class WorkerPool<T extends BatchItem> {
   private final String name;
   private final Batcher<T> batcher;
   private final BatchObserver observer;
+  private final Object lock = new Object();
+
+  @GuardedBy("lock")
   private final List<Thread> threads = new ArrayList<>();
 
   public WorkerPool(String name, Batcher<T> batcher) {
@@ -39,7 +43,14 @@ public final class WorkerPool<T extends BatchItem> {
    * Starts one worker per factory. The future completes when every worker has created its runner,
    * or fails with the first creation failure (the pool is then drained by the caller).
    */
-  public synchronized CompletableFuture<Void> start(List<BatchRunner.Factory<T>> factories) {
+  public CompletableFuture<Void> start(List<BatchRunner.Factory<T>> factories) {
+    synchronized (lock) {
+      return startAll(factories);
+    }
+  }
+
+  @GuardedBy("lock")
+  private CompletableFuture<Void> startAll(List<BatchRunner.Factory<T>> factories) {
     List<CompletableFuture<Void>> ready = new ArrayList<>();
     for (int i = 0; i < factories.size(); i++) {
       CompletableFuture<Void> started = new CompletableFuture<>();
@@ -136,7 +147,7 @@ public final class WorkerPool<T extends BatchItem> {
     long deadline = System.nanoTime() + grace.toNanos();
     boolean clean = true;
     List<Thread> snapshot;
-    synchronized (this) {
+    synchronized (lock) {
       snapshot = List.copyOf(threads);
     }
     for (Thread t : snapshot) {

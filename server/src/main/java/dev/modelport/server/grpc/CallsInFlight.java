@@ -1,5 +1,6 @@
 package dev.modelport.server.grpc;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -15,8 +16,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CallsInFlight implements ServerInterceptor {
   private final Object lock = new Object();
-  private int active; // guarded by lock
-  private long lastStart = System.nanoTime() - Long.MAX_VALUE / 2; // guarded by lock
+
+  @GuardedBy("lock")
+  private int active;
+
+  @GuardedBy("lock")
+  private long lastStart = System.nanoTime() - Long.MAX_VALUE / 2;
 
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(

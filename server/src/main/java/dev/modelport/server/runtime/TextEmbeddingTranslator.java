@@ -257,7 +257,7 @@ final class TextEmbeddingTranslator implements BatchTranslator {
     }
     throw new IllegalStateException(
         "text_embedding: the model returned no per-token states [batch, tokens, dim]; got "
-            + output.getShapes());
+            + java.util.Arrays.toString(output.getShapes()));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.modelport.server.tracing;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.modelport.server.errors.Failure;
 import dev.modelport.server.runtime.RequestTrace;
 import io.grpc.ServerInterceptor;
@@ -212,6 +213,7 @@ public final class Tracing implements AutoCloseable {
     }
 
     /** Makes this item's span current (for the dispatch); close the scope after it. */
+    @com.google.errorprone.annotations.MustBeClosed
     public Scope enter() {
       return context == null ? Scope.noop() : context.makeCurrent();
     }
@@ -238,8 +240,13 @@ public final class Tracing implements AutoCloseable {
     private final String model;
     private final String version;
     private final long queuedAt; // epoch nanos
-    private Span compute; // guarded by this
-    private boolean finished; // guarded by this
+    private final Object lock = new Object();
+
+    @GuardedBy("lock")
+    private Span compute;
+
+    @GuardedBy("lock")
+    private boolean finished;
 
     QueuedRequest(Context parent, String model, String version, long queuedAt) {
       this.parent = parent;
@@ -249,7 +256,14 @@ public final class Tracing implements AutoCloseable {
     }
 
     @Override
-    public synchronized void batchStarted(int requests, int rows, String device) {
+    public void batchStarted(int requests, int rows, String device) {
+      synchronized (lock) {
+        startCompute(requests, rows, device);
+      }
+    }
+
+    @GuardedBy("lock")
+    private void startCompute(int requests, int rows, String device) {
       if (finished || compute != null) {
         return;
       }
@@ -269,7 +283,14 @@ public final class Tracing implements AutoCloseable {
     }
 
     @Override
-    public synchronized void finished(Throwable error) {
+    public void finished(Throwable error) {
+      synchronized (lock) {
+        finish(error);
+      }
+    }
+
+    @GuardedBy("lock")
+    private void finish(Throwable error) {
       if (finished) {
         return;
       }

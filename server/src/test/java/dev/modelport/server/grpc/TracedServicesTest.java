@@ -55,6 +55,7 @@ class TracedServicesTest {
   Scope scope;
 
   @BeforeEach
+  @SuppressWarnings("MustBeClosedChecker") // the scope is a field, closed in stop()
   void start() throws Exception {
     FakeModels.store(dir);
     fixture =
