@@ -6,12 +6,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.modelport.server.ModelportServer;
-import dev.modelport.store.ModelStore;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** perf against a real server, and its baselines, for a fixed number of requests. */
@@ -33,14 +29,7 @@ class PerfIT {
   @Test
   void unaryStreamAndEcho_eachCompleteTheirRequestsWithoutErrors() throws Exception {
     Path store = Path.of(System.getProperty("modelport.defaultStore"));
-    ModelportServer s =
-        ModelportServer.builder()
-            .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
-            .store(ModelStore.open(store))
-            .drainGrace(Duration.ofSeconds(10))
-            .warmup(Duration.ZERO)
-            .build()
-            .start();
+    ModelportServer s = dev.modelport.server.testing.TestServers.started(store);
     try {
       String target = "localhost:" + s.port();
       JsonArray unary =
@@ -106,14 +95,7 @@ class PerfIT {
   @Test
   void everyRequestFailing_isNoThroughput_andExitsNonZero() throws Exception {
     Path store = Path.of(System.getProperty("modelport.defaultStore"));
-    ModelportServer s =
-        ModelportServer.builder()
-            .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
-            .store(ModelStore.open(store))
-            .drainGrace(Duration.ofSeconds(10))
-            .warmup(Duration.ZERO)
-            .build()
-            .start();
+    ModelportServer s = dev.modelport.server.testing.TestServers.started(store);
     try {
       Path json = Files.createTempFile("perf", ".json");
       // iris takes at most 64 rows per request: every request of 100 rows is refused

@@ -3,7 +3,8 @@ package dev.modelport.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelport.server.ModelportServer;
-import dev.modelport.store.ModelStore;
+import dev.modelport.server.testing.TempStore;
+import dev.modelport.server.testing.TestServers;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.ModelState;
 import dev.modelport.v1.ModelStatus;
@@ -38,32 +39,11 @@ class ClientAgainstServerIT {
 
   /** A store holding the default iris models (copied: servers in one JVM must not share state). */
   static Path irisStore() throws IOException {
-    Path defaults = Path.of(System.getProperty("modelport.defaultStore"));
-    Path root =
-        Files.createDirectories(Path.of("target", "it-stores", UUID.randomUUID().toString()));
-    for (String m : List.of("iris", "iris-mlp")) {
-      try (Stream<Path> files = Files.walk(defaults.resolve(m))) {
-        for (Path p : files.toList()) {
-          Path to = root.resolve(m).resolve(defaults.resolve(m).relativize(p).toString());
-          if (Files.isDirectory(p)) {
-            Files.createDirectories(to);
-          } else {
-            Files.copy(p, to);
-          }
-        }
-      }
-    }
-    return root.toAbsolutePath();
+    return new TempStore().copy("iris", "iris").copy("iris-mlp", "iris-mlp").root;
   }
 
   static ModelportServer server(Path store) throws Exception {
-    return ModelportServer.builder()
-        .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
-        .store(ModelStore.open(store))
-        .drainGrace(Duration.ofSeconds(10))
-        .warmup(Duration.ZERO)
-        .build()
-        .start();
+    return TestServers.started(store);
   }
 
   static int argmax(float[] v) {

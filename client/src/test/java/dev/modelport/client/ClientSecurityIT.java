@@ -16,72 +16,20 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The client's mutual TLS and bearer-token options against a server that requires both. */
 class ClientSecurityIT {
-  static void openssl(Path dir, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("openssl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor()).as(out).isZero();
-  }
 
   @Test
   void mutualTlsAndToken_letTheClientIn_andMissingOnesKeepItOut() throws Exception {
     Path store = ClientAgainstServerIT.irisStore();
-    Path certs = Files.createDirectories(store.resolveSibling(store.getFileName() + "-certs"));
-    Files.writeString(certs.resolve("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    openssl(
-        certs,
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=test-ca");
-    for (String who : List.of("server", "client")) {
-      openssl(
-          certs,
-          "req",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          who + ".key",
-          "-out",
-          who + ".csr",
-          "-subj",
-          "/CN=" + (who.equals("server") ? "localhost" : "client"));
-      openssl(
-          certs,
-          "x509",
-          "-req",
-          "-in",
-          who + ".csr",
-          "-CA",
-          "ca.pem",
-          "-CAkey",
-          "ca.key",
-          "-CAcreateserial",
-          "-out",
-          who + ".pem",
-          "-days",
-          "2",
-          "-extfile",
-          "san.ext");
-    }
+    Path certs =
+        dev.modelport.server.testing.TestCertificates.make(
+                store.resolveSibling(store.getFileName() + "-certs"))
+            .dir;
     Path tokens = Files.writeString(certs.resolve("tokens"), "client-token-0123456789 admin\n");
     ServerOptions o =
         ServerOptions.parse(

@@ -4,6 +4,7 @@ import static dev.modelport.server.it.Requests.CLASSIC_IRIS;
 import static dev.modelport.server.it.Requests.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.PredictRequest;
 import dev.modelport.v1.PredictResponse;
 import io.grpc.stub.StreamObserver;

@@ -2,6 +2,7 @@ package dev.modelport.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.ReloadModelRequest;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.modelport.server.it;
 import static dev.modelport.server.it.Requests.CLASSIC_IRIS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.GetModelRequest;
 import dev.modelport.v1.ModelState;
 import dev.modelport.v1.ModelStatus;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.GetModelRequest;
 import dev.modelport.v1.ModelState;

@@ -3,6 +3,7 @@ package dev.modelport.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.PredictRequest;

@@ -3,6 +3,7 @@ package dev.modelport.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.GetModelRequest;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.ModelServiceGrpc;

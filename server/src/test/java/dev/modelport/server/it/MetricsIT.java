@@ -3,6 +3,7 @@ package dev.modelport.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelport.server.metrics.MetricsHttpServer;
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.PredictRequest;
 import java.net.URI;
 import java.net.http.HttpClient;

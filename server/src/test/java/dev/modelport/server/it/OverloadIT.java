@@ -3,6 +3,7 @@ package dev.modelport.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelport.server.runtime.ServedVersion;
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.PredictRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

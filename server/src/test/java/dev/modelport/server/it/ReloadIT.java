@@ -4,6 +4,7 @@ import static dev.modelport.server.it.Requests.CLASSIC_IRIS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.GetModelRequest;
 import dev.modelport.v1.ModelState;
 import dev.modelport.v1.ModelStatus;

@@ -7,6 +7,8 @@ import dev.modelport.server.ModelportServer;
 import dev.modelport.server.ServerOptions;
 import dev.modelport.server.security.AuthInterceptor;
 import dev.modelport.server.security.TokenStore;
+import dev.modelport.server.testing.TempStore;
+import dev.modelport.server.testing.TestCertificates;
 import dev.modelport.store.ModelStore;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.ListModelsRequest;
@@ -52,74 +54,7 @@ class SecurityIT {
   @BeforeAll
   static void makeCertificates() throws Exception {
     store = new TempStore().copy("iris", "iris").root;
-    certs = Files.createDirectories(store.resolveSibling(store.getFileName() + "-certs"));
-    Files.writeString(certs.resolve("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=modelport-test-ca");
-    for (String who : List.of("server", "client")) {
-      openssl(
-          "req",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          who + ".key",
-          "-out",
-          who + ".csr",
-          "-subj",
-          "/CN=" + (who.equals("server") ? "localhost" : "client"));
-      openssl(
-          "x509",
-          "-req",
-          "-in",
-          who + ".csr",
-          "-CA",
-          "ca.pem",
-          "-CAkey",
-          "ca.key",
-          "-CAcreateserial",
-          "-out",
-          who + ".pem",
-          "-days",
-          "2",
-          "-extfile",
-          "san.ext");
-    }
-    // a CA the server does not trust, for a client it must refuse
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "rogue.key",
-        "-out",
-        "rogue.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=rogue");
-  }
-
-  static void openssl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("openssl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(certs.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor()).as(String.join(" ", cmd) + "\n" + out).isZero();
+    certs = TestCertificates.make(store.resolveSibling(store.getFileName() + "-certs")).dir;
   }
 
   ModelportServer start(Map<String, String> flags) throws Exception {

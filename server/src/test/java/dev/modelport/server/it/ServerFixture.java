@@ -1,15 +1,12 @@
 package dev.modelport.server.it;
 
 import dev.modelport.server.ModelportServer;
-import dev.modelport.store.ModelStore;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.ModelServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** A real modelport server on an ephemeral loopback port, with a channel to it. */
@@ -20,14 +17,7 @@ final class ServerFixture implements AutoCloseable {
   final ManagedChannel channel;
 
   ServerFixture(Path store) throws Exception {
-    server =
-        ModelportServer.builder()
-            .listener(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()))
-            .store(ModelStore.open(store))
-            .drainGrace(Duration.ofSeconds(10))
-            .warmup(Duration.ZERO)
-            .build()
-            .start();
+    server = dev.modelport.server.testing.TestServers.started(store);
     channel =
         Grpc.newChannelBuilderForAddress(
                 "localhost", server.port(), InsecureChannelCredentials.create())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.v1.InferenceServiceGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;

@@ -8,6 +8,7 @@ import dev.modelport.oip.GRPCInferenceServiceGrpc;
 import dev.modelport.oip.ModelInferRequest;
 import dev.modelport.oip.ModelStreamInferResponse;
 import dev.modelport.server.ModelportServer;
+import dev.modelport.server.testing.TempStore;
 import dev.modelport.server.tracing.InMemoryTracing;
 import dev.modelport.server.tracing.Tracing;
 import dev.modelport.store.ModelStore;

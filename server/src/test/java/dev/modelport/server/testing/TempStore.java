@@ -1,4 +1,4 @@
-package dev.modelport.server.it;
+package dev.modelport.server.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,22 +7,26 @@ import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-/** A scratch model store under target/, seeded from the default store's models. */
-final class TempStore {
-  final Path root;
+/**
+ * A scratch model store under the module's target/, seeded from the default store's models ({@code
+ * modelport.defaultStore}, set by the build for every module's tests). Shared by the server's, the
+ * client's and the CLI's tests through the server's test-jar.
+ */
+public final class TempStore {
+  public final Path root;
   private final Path defaults = Path.of(System.getProperty("modelport.defaultStore"));
 
-  TempStore() throws IOException {
+  public TempStore() throws IOException {
     this(Files.createDirectories(Path.of("target", "it-stores", UUID.randomUUID().toString())));
   }
 
   /** A store at {@code root} (created by the caller). */
-  TempStore(Path root) {
+  public TempStore(Path root) {
     this.root = root.toAbsolutePath();
   }
 
   /** Copies default model {@code name} (hard-linking big files) as {@code as}. */
-  TempStore copy(String name, String as) throws IOException {
+  public TempStore copy(String name, String as) throws IOException {
     Path from = defaults.resolve(name);
     Path to = root.resolve(as);
     try (Stream<Path> files = Files.walk(from)) {
@@ -45,7 +49,7 @@ final class TempStore {
   }
 
   /** Copies a test fixture model from src/test/resources/fixtures/{@code name}. */
-  TempStore fixture(String name) throws IOException {
+  public TempStore fixture(String name) throws IOException {
     Path from = Path.of("src", "test", "resources", "fixtures", name);
     try (Stream<Path> files = Files.walk(from)) {
       for (Path p : files.toList()) {
@@ -60,21 +64,21 @@ final class TempStore {
     return this;
   }
 
-  TempStore write(String relative, String content) throws IOException {
+  public TempStore write(String relative, String content) throws IOException {
     Path p = root.resolve(relative);
     Files.createDirectories(p.getParent());
     Files.writeString(p, content);
     return this;
   }
 
-  TempStore copyFile(String fromRelative, String toRelative) throws IOException {
+  public TempStore copyFile(String fromRelative, String toRelative) throws IOException {
     Path to = root.resolve(toRelative);
     Files.createDirectories(to.getParent());
     Files.copy(root.resolve(fromRelative), to, StandardCopyOption.REPLACE_EXISTING);
     return this;
   }
 
-  TempStore delete(String relative) throws IOException {
+  public TempStore delete(String relative) throws IOException {
     Path p = root.resolve(relative);
     try (Stream<Path> files = Files.walk(p)) {
       for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -85,7 +89,7 @@ final class TempStore {
   }
 
   /** The iris config with extra text appended (e.g. a dynamic_batching block). */
-  static String irisConfig(String extra) {
+  public static String irisConfig(String extra) {
     return """
         engine: "OnnxRuntime"
         max_batch_size: 64
