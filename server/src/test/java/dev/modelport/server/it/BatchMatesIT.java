@@ -97,7 +97,8 @@ class BatchMatesIT {
     // Recorded just after the batch's answers are sent: wait until the batch shows up.
     while (MetricsIT.value(body, "modelport_batch_size_rows_sum", labels) < rows
         && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(
+          100_000); // poll; a spin would take the core the awaited thread needs
       body = fx.server.metrics().scrape();
     }
     assertThat(MetricsIT.value(body, "modelport_batch_size_rows_count", labels))
