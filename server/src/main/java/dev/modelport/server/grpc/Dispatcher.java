@@ -7,6 +7,7 @@ import dev.modelport.server.runtime.InferenceRequest;
 import dev.modelport.server.runtime.ServedVersion;
 import dev.modelport.server.tensor.HostTensor;
 import dev.modelport.server.tensor.RequestValidator;
+import dev.modelport.server.tensor.Signature;
 import dev.modelport.server.tensor.TensorEncoder;
 import dev.modelport.server.tensor.ValidatedRequest;
 import dev.modelport.server.tracing.Tracing;
@@ -47,22 +48,59 @@ final class Dispatcher {
     void answer(PredictResponse response, Throwable error);
   }
 
-  /** Makes the modelport.v1 request to run (e.g. from an OIP request); may throw, as a refusal. */
-  @FunctionalInterface
+  /**
+   * A request to run: what it names, and the modelport.v1 request it is for the version resolved
+   * (an OIP request needs the version's signature to tell text from bytes). Each method may throw,
+   * as a refusal.
+   */
   interface Source {
-    PredictRequest request();
+    /** Checks the request as received (strict parsing), before anything is resolved. */
+    void check();
+
+    String model();
+
+    String version();
+
+    /** The modelport.v1 request for a version with {@code signature}. */
+    PredictRequest request(Signature signature);
+
+    /** A modelport.v1 request as it came. */
+    static Source of(PredictRequest req) {
+      return new Source() {
+        @Override
+        public void check() {
+          StrictRequestParsing.check(req);
+        }
+
+        @Override
+        public String model() {
+          return req.getModelName();
+        }
+
+        @Override
+        public String version() {
+          return req.getModelVersion();
+        }
+
+        @Override
+        public PredictRequest request(Signature signature) {
+          return req;
+        }
+      };
+    }
   }
 
-  /** {@link #dispatch(Source, Answer)} of a request that needs no translation. */
+  /** {@link #dispatch(Source, Answer)} of a modelport.v1 request. */
   void dispatch(PredictRequest req, Answer answer) {
-    dispatch(() -> req, answer);
+    dispatch(Source.of(req), answer);
   }
 
   /**
    * Runs the request {@code source} makes under the current gRPC context's deadline and
    * cancellation; {@code answer} gets the outcome (on the worker that ran the batch, or here for a
-   * request refused before the queue, including one {@code source} could not make). Per request:
-   * one future and one completion, no intermediate futures.
+   * request refused before the queue, including one {@code source} could not make). The version is
+   * resolved once per attempt, and only here. Per request: one future and one completion, no
+   * intermediate futures.
    */
   void dispatch(Source source, Answer answer) {
     PredictRequest req;
@@ -71,8 +109,7 @@ final class Dispatcher {
     ValidatedRequest valid;
     io.opentelemetry.context.Context traced = tracing.recordingContext(); // null: not traced
     try {
-      req = source.request();
-      StrictRequestParsing.check(req);
+      source.check();
       Context ctx = Context.current();
       Deadline deadline = ctx.getDeadline();
       long deadlineNanos =
@@ -82,9 +119,10 @@ final class Dispatcher {
       for (int attempt = 0; ; attempt++) {
         if (attempt == MAX_ATTEMPTS) {
           throw ModelportException.unavailable(
-              "model \"" + req.getModelName() + "\" is being reloaded; retry");
+              "model \"" + source.model() + "\" is being reloaded; retry");
         }
-        version = registry.resolve(req.getModelName(), req.getModelVersion());
+        version = registry.resolve(source.model(), source.version());
+        req = source.request(version.signature());
         valid = RequestValidator.validate(req, version.signature());
         version.translator().checkParameters(valid.parameters());
         item =

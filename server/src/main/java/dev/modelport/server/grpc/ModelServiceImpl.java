@@ -1,8 +1,6 @@
 package dev.modelport.server.grpc;
 
-import dev.modelport.server.errors.ModelportException;
 import dev.modelport.server.registry.ModelRegistry;
-import dev.modelport.store.StoreException;
 import dev.modelport.v1.GetModelRequest;
 import dev.modelport.v1.GetModelResponse;
 import dev.modelport.v1.ListModelsRequest;
@@ -22,42 +20,30 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
 
   @Override
   public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
-    try {
-      StrictRequestParsing.check(request);
-      out.onNext(ListModelsResponse.newBuilder().addAllModels(registry.statuses()).build());
-      out.onCompleted();
-    } catch (Throwable t) {
-      out.onError(StatusMapping.toException(t));
-    }
+    ModelCalls.answer(
+        out,
+        () -> ListModelsResponse.newBuilder().addAllModels(registry.statuses()).build(),
+        request);
   }
 
   @Override
   public void getModel(GetModelRequest request, StreamObserver<GetModelResponse> out) {
-    try {
-      StrictRequestParsing.check(request);
-      out.onNext(
-          GetModelResponse.newBuilder().setModel(registry.status(request.getModelName())).build());
-      out.onCompleted();
-    } catch (Throwable t) {
-      out.onError(StatusMapping.toException(t));
-    }
+    ModelCalls.answer(
+        out,
+        () ->
+            GetModelResponse.newBuilder().setModel(registry.status(request.getModelName())).build(),
+        request);
   }
 
   /** Blocks this call (not the transport) until the reloaded versions are READY or FAILED. */
   @Override
   public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> out) {
-    try {
-      StrictRequestParsing.check(request);
-      ReloadModelResponse.Builder b = ReloadModelResponse.newBuilder();
-      try {
-        b.addAllModels(registry.reload(request.getModelName()));
-      } catch (StoreException e) {
-        throw ModelportException.unavailable("model store: " + e.getMessage());
-      }
-      out.onNext(b.build());
-      out.onCompleted();
-    } catch (Throwable t) {
-      out.onError(StatusMapping.toException(t));
-    }
+    ModelCalls.answer(
+        out,
+        () ->
+            ReloadModelResponse.newBuilder()
+                .addAllModels(ModelCalls.reload(registry, request.getModelName()))
+                .build(),
+        request);
   }
 }

@@ -139,7 +139,7 @@ class OipServiceTest {
                     oip.modelMetadata(
                         ModelMetadataRequest.newBuilder().setName("m").setVersion("5").build())))
         .isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(OipServiceImpl.platform("PyTorch")).isEqualTo("pytorch_libtorch");
+    assertThat(OipModels.platform("PyTorch")).isEqualTo("pytorch_libtorch");
   }
 
   @Test

@@ -145,7 +145,7 @@ class TracedServicesTest {
     in.onCompleted();
     assertThat(answers.queue.poll(10, TimeUnit.SECONDS)).isEqualTo("completed");
 
-    List<SpanData> items = items(OipServiceImpl.ITEM_SPAN);
+    List<SpanData> items = items(OipInference.ITEM_SPAN);
     String stream = server("inference.GRPCInferenceService/ModelStreamInfer").getSpanId();
     assertThat(items).hasSize(2).allMatch(s -> s.getParentSpanId().equals(stream));
     SpanData good = withId(items, "good");
