@@ -423,7 +423,11 @@ public final class Tensors {
         "tensor \"" + t.getName() + "\" is " + t.getDtype() + ", not " + List.of(allowed));
   }
 
-  /** IEEE 754 half precision, rounded to nearest even (Java 17 has no Float.floatToFloat16). */
+  /**
+   * IEEE 754 half precision, rounded to nearest even (Java 17 has no Float.floatToFloat16). The
+   * server's {@code DataTypes} has the same conversion (the client may not depend on server
+   * classes); {@code TensorsTest} checks the two agree bit for bit.
+   */
   static short floatToHalf(float f) {
     int bits = Float.floatToRawIntBits(f);
     int sign = (bits >>> 16) & 0x8000;
@@ -458,7 +462,7 @@ public final class Tensors {
     return (short) (sign | half);
   }
 
-  private static float halfToFloat(short h) {
+  static float halfToFloat(short h) {
     int sign = (h & 0x8000) << 16;
     int exp = (h >>> 10) & 0x1f;
     int mant = h & 0x3ff;

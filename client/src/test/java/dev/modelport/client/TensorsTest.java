@@ -139,4 +139,42 @@ class TensorsTest {
     assertThatThrownBy(() -> Tensors.output(r, "c"))
         .hasMessage("no output \"c\" in the answer; it has [a, b]");
   }
+
+  /** The client's half floats and the server's are two copies of one conversion: they agree. */
+  @org.junit.jupiter.api.Test
+  void halfFloats_agreeWithTheServers_bitForBit_nanPayloadsIncluded() {
+    java.util.Random random = new java.util.Random(11);
+    java.util.List<Float> values =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                0f,
+                -0f,
+                1f,
+                65504f,
+                65520f,
+                1e-8f,
+                6e-8f,
+                3e-5f,
+                Float.MIN_VALUE,
+                Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY,
+                Float.NaN,
+                Float.intBitsToFloat(0x7f800001),
+                Float.intBitsToFloat(0xffc12345)));
+    for (int i = 0; i < 100_000; i++) {
+      values.add(Float.intBitsToFloat(random.nextInt()));
+    }
+    for (float f : values) {
+      assertThat(Tensors.floatToHalf(f))
+          .as("0x%08x", Float.floatToRawIntBits(f))
+          .isEqualTo(dev.modelport.server.tensor.DataTypes.floatToHalf(f));
+    }
+    for (int h = 0; h < 1 << 16; h++) {
+      short bits = (short) h;
+      assertThat(Float.floatToRawIntBits(Tensors.halfToFloat(bits)))
+          .as("half 0x%04x", h)
+          .isEqualTo(
+              Float.floatToRawIntBits(dev.modelport.server.tensor.DataTypes.halfToFloat(bits)));
+    }
+  }
 }

@@ -41,14 +41,18 @@ public final class DataTypes {
     return t.name().startsWith("DATA_TYPE_") ? t.name().substring(10) : t.name();
   }
 
-  /** IEEE 754 half precision bits for {@code f}, rounding to nearest even (JDK 17 has none). */
+  /**
+   * IEEE 754 half precision bits for {@code f}, rounding to nearest even (JDK 17 has none). The
+   * client has its own copy ({@code Tensors.floatToHalf}: it may not depend on server classes); the
+   * client's {@code TensorsTest} checks the two agree bit for bit, NaN payloads included.
+   */
   public static short floatToHalf(float f) {
     int bits = Float.floatToRawIntBits(f);
     int sign = (bits >>> 16) & 0x8000;
     int exp = (bits >>> 23) & 0xff;
     int mant = bits & 0x7fffff;
-    if (exp == 0xff) { // inf or nan
-      return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 : 0));
+    if (exp == 0xff) { // infinity, or NaN: quiet, with the payload's top bits kept
+      return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 | (mant >>> 13) : 0));
     }
     int e = exp - 127 + 15;
     if (e >= 0x1f) { // overflow to infinity
