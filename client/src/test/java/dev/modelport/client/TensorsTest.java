@@ -165,13 +165,13 @@ class TensorsTest {
       values.add(Float.intBitsToFloat(random.nextInt()));
     }
     for (float f : values) {
-      assertThat(Tensors.floatToHalf(f))
+      assertThat(HalfFloats.floatToHalf(f))
           .as("0x%08x", Float.floatToRawIntBits(f))
           .isEqualTo(dev.modelport.server.tensor.DataTypes.floatToHalf(f));
     }
     for (int h = 0; h < 1 << 16; h++) {
       short bits = (short) h;
-      assertThat(Float.floatToRawIntBits(Tensors.halfToFloat(bits)))
+      assertThat(Float.floatToRawIntBits(HalfFloats.halfToFloat(bits)))
           .as("half 0x%04x", h)
           .isEqualTo(
               Float.floatToRawIntBits(dev.modelport.server.tensor.DataTypes.halfToFloat(bits)));

@@ -43,8 +43,8 @@ public final class DataTypes {
 
   /**
    * IEEE 754 half precision bits for {@code f}, rounding to nearest even (JDK 17 has none). The
-   * client has its own copy ({@code Tensors.floatToHalf}: it may not depend on server classes); the
-   * client's {@code TensorsTest} checks the two agree bit for bit, NaN payloads included.
+   * client has its own copy ({@code HalfFloats}: it may not depend on server classes); the client's
+   * {@code TensorsTest} checks the two agree bit for bit, NaN payloads included.
    */
   public static short floatToHalf(float f) {
     int bits = Float.floatToRawIntBits(f);
