@@ -86,8 +86,39 @@ final class Warmup {
   static Map<String, Outcome> run(
       ModelRegistry registry, List<ServerServiceDefinition> services, Duration duration)
       throws IOException, InterruptedException {
-    Map<String, PredictRequest> requests = new LinkedHashMap<>();
     Map<String, Outcome> outcomes = new LinkedHashMap<>();
+    Map<String, PredictRequest> requests = requests(registry, outcomes);
+    if (requests.isEmpty() || duration.isZero()) {
+      logFailures(outcomes);
+      return outcomes;
+    }
+    long start = System.nanoTime();
+    Secret secret = new Secret();
+    Server server = privateListener(services, secret);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()))
+            .usePlaintext()
+            .directExecutor() // the callbacks only start the next call
+            .maxInboundMessageSize(Integer.MAX_VALUE)
+            .intercept(secret.send())
+            .build();
+    try {
+      outcomes.putAll(send(channel, requests, duration));
+    } finally {
+      channel.shutdownNow();
+      server.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    report(outcomes, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    return outcomes;
+  }
+
+  /** One synthetic request per READY model; a model none can be made for gets an outcome. */
+  private static Map<String, PredictRequest> requests(
+      ModelRegistry registry, Map<String, Outcome> outcomes) {
+    Map<String, PredictRequest> requests = new LinkedHashMap<>();
     for (Map.Entry<String, Boolean> e : registry.readiness().entrySet()) {
       if (e.getValue()) {
         try {
@@ -98,60 +129,53 @@ final class Warmup {
         }
       }
     }
-    if (requests.isEmpty() || duration.isZero()) {
-      logFailures(outcomes);
-      return outcomes;
-    }
-    long start = System.nanoTime();
-    Secret secret = new Secret();
+    return requests;
+  }
+
+  /** A loopback listener for {@code services} that answers only calls carrying the secret. */
+  private static Server privateListener(List<ServerServiceDefinition> services, Secret secret)
+      throws IOException {
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     for (ServerServiceDefinition service : services) {
       builder.addService(ServerInterceptors.intercept(service, secret.check()));
     }
-    Server server =
-        builder
-            .directExecutor() // inference only: on the transport thread, as ServiceStack routes it
-            .maxInboundMessageSize(Integer.MAX_VALUE)
-            .build()
-            .start();
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()))
-            .usePlaintext()
-            .directExecutor() // the callbacks only start the next call
-            .maxInboundMessageSize(Integer.MAX_VALUE)
-            .intercept(secret.send())
-            .build();
-    try {
-      // from the first request, not from before the listener started (Netty's first start can
-      // take longer than a short warm-up)
-      long end = System.nanoTime() + duration.toNanos();
-      List<Caller> callers = new ArrayList<>();
-      for (Map.Entry<String, PredictRequest> e : requests.entrySet()) {
-        callers.add(
-            new Caller(
-                InferenceServiceGrpc.newStub(channel),
-                GRPCInferenceServiceGrpc.newStub(channel),
-                e.getValue(),
-                infer(e.getValue()),
-                end));
-      }
-      callers.forEach(Caller::begin);
-      long giveUp = end + STRAGGLERS.toNanos();
-      for (Caller c : callers) {
-        c.done.await(Math.max(0, giveUp - System.nanoTime()), TimeUnit.NANOSECONDS);
-        outcomes.put(
-            c.request.getModelName(),
-            new Outcome(c.predicts.get(), c.infers.get(), c.failure.get()));
-      }
-    } finally {
-      channel.shutdownNow();
-      server.shutdownNow();
-      channel.awaitTermination(5, TimeUnit.SECONDS);
-      server.awaitTermination(5, TimeUnit.SECONDS);
+    return builder
+        .directExecutor() // inference only: on the transport thread, as ServiceStack routes it
+        .maxInboundMessageSize(Integer.MAX_VALUE)
+        .build()
+        .start();
+  }
+
+  /** Every model's rounds of Predict and ModelInfer for {@code duration}, then their outcomes. */
+  private static Map<String, Outcome> send(
+      ManagedChannel channel, Map<String, PredictRequest> requests, Duration duration)
+      throws InterruptedException {
+    // from the first request, not from before the listener started (Netty's first start can
+    // take longer than a short warm-up)
+    long end = System.nanoTime() + duration.toNanos();
+    List<Caller> callers = new ArrayList<>();
+    for (Map.Entry<String, PredictRequest> e : requests.entrySet()) {
+      callers.add(
+          new Caller(
+              InferenceServiceGrpc.newStub(channel),
+              GRPCInferenceServiceGrpc.newStub(channel),
+              e.getValue(),
+              infer(e.getValue()),
+              end));
     }
-    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    callers.forEach(Caller::begin);
+    long giveUp = end + STRAGGLERS.toNanos();
+    Map<String, Outcome> outcomes = new LinkedHashMap<>();
+    for (Caller c : callers) {
+      c.done.await(Math.max(0, giveUp - System.nanoTime()), TimeUnit.NANOSECONDS);
+      outcomes.put(
+          c.request.getModelName(), new Outcome(c.predicts.get(), c.infers.get(), c.failure.get()));
+    }
+    return outcomes;
+  }
+
+  private static void report(Map<String, Outcome> outcomes, long ms) {
     logFailures(outcomes);
     log.info(
         "warm-up: {} requests in {} ms ({})",
@@ -161,7 +185,6 @@ final class Warmup {
             .map(e -> e.getKey() + " " + e.getValue().answered())
             .reduce((a, b) -> a + ", " + b)
             .orElse(""));
-    return outcomes;
   }
 
   private static void logFailures(Map<String, Outcome> outcomes) {
