@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import dev.modelport.v1.DataType;
 import dev.modelport.v1.Tensor;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,64 +104,65 @@ public final class Tensors {
       throw new IllegalArgumentException("at least one row is needed");
     }
     int cols = java.lang.reflect.Array.getLength(rows[0]);
-    ByteBuffer b = buffer((long) rows.length * cols * elementBytes);
+    ByteBuffer b = RawTensors.buffer((long) rows.length * cols * elementBytes);
     for (Object r : rows) {
-      checkRow(java.lang.reflect.Array.getLength(r), cols);
+      RawTensors.checkRow(java.lang.reflect.Array.getLength(r), cols);
       row.accept(b, r);
     }
-    return packed(name, dtype, b, rows.length, cols);
+    return RawTensors.packed(name, dtype, b, rows.length, cols);
   }
 
   /** FLOAT32 of any shape from flat row-major {@code values}. */
   public static Tensor ofFloats(String name, float[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = buffer((long) values.length * 4);
+    RawTensors.checkCount(values.length, shape);
+    ByteBuffer b = RawTensors.buffer((long) values.length * 4);
     for (float f : values) {
       b.putFloat(f);
     }
-    return packed(name, DataType.DATA_TYPE_FLOAT32, b, shape);
+    return RawTensors.packed(name, DataType.DATA_TYPE_FLOAT32, b, shape);
   }
 
   /** INT64 of any shape from flat row-major {@code values}. */
   public static Tensor ofLongs(String name, long[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = buffer((long) values.length * 8);
+    RawTensors.checkCount(values.length, shape);
+    ByteBuffer b = RawTensors.buffer((long) values.length * 8);
     for (long v : values) {
       b.putLong(v);
     }
-    return packed(name, DataType.DATA_TYPE_INT64, b, shape);
+    return RawTensors.packed(name, DataType.DATA_TYPE_INT64, b, shape);
   }
 
   /** FLOAT64 of any shape from flat row-major {@code values}. */
   public static Tensor ofDoubles(String name, double[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = buffer((long) values.length * 8);
+    RawTensors.checkCount(values.length, shape);
+    ByteBuffer b = RawTensors.buffer((long) values.length * 8);
     for (double v : values) {
       b.putDouble(v);
     }
-    return packed(name, DataType.DATA_TYPE_FLOAT64, b, shape);
+    return RawTensors.packed(name, DataType.DATA_TYPE_FLOAT64, b, shape);
   }
 
   /** INT32 of any shape from flat row-major {@code values}. */
   public static Tensor ofInts(String name, int[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = buffer((long) values.length * 4);
+    RawTensors.checkCount(values.length, shape);
+    ByteBuffer b = RawTensors.buffer((long) values.length * 4);
     for (int v : values) {
       b.putInt(v);
     }
-    return packed(name, DataType.DATA_TYPE_INT32, b, shape);
+    return RawTensors.packed(name, DataType.DATA_TYPE_INT32, b, shape);
   }
 
   /** INT8 of any shape from flat row-major {@code values}. */
   public static Tensor ofInt8(String name, byte[] values, long... shape) {
-    checkCount(values.length, shape);
-    return packed(name, DataType.DATA_TYPE_INT8, buffer(values.length).put(values), shape);
+    RawTensors.checkCount(values.length, shape);
+    return RawTensors.packed(
+        name, DataType.DATA_TYPE_INT8, RawTensors.buffer(values.length).put(values), shape);
   }
 
   /** UINT8 of any shape from flat row-major {@code values} (each 0..255; e.g. image pixels). */
   public static Tensor ofUint8(String name, int[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = buffer(values.length);
+    RawTensors.checkCount(values.length, shape);
+    ByteBuffer b = RawTensors.buffer(values.length);
     for (int i = 0; i < values.length; i++) {
       if (values[i] < 0 || values[i] > 255) {
         throw new IllegalArgumentException(
@@ -170,27 +170,27 @@ public final class Tensors {
       }
       b.put((byte) values[i]);
     }
-    return packed(name, DataType.DATA_TYPE_UINT8, b, shape);
+    return RawTensors.packed(name, DataType.DATA_TYPE_UINT8, b, shape);
   }
 
   /** FLOAT16 of any shape from flat row-major {@code values}, rounded to half precision. */
   public static Tensor ofFloat16(String name, float[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = buffer((long) values.length * 2);
+    RawTensors.checkCount(values.length, shape);
+    ByteBuffer b = RawTensors.buffer((long) values.length * 2);
     for (float v : values) {
       b.putShort(HalfFloats.floatToHalf(v));
     }
-    return packed(name, DataType.DATA_TYPE_FLOAT16, b, shape);
+    return RawTensors.packed(name, DataType.DATA_TYPE_FLOAT16, b, shape);
   }
 
   /** BOOL of any shape from flat row-major {@code values}. */
   public static Tensor ofBooleans(String name, boolean[] values, long... shape) {
-    checkCount(values.length, shape);
-    ByteBuffer b = buffer(values.length);
+    RawTensors.checkCount(values.length, shape);
+    ByteBuffer b = RawTensors.buffer(values.length);
     for (boolean v : values) {
       b.put((byte) (v ? 1 : 0));
     }
-    return packed(name, DataType.DATA_TYPE_BOOL, b, shape);
+    return RawTensors.packed(name, DataType.DATA_TYPE_BOOL, b, shape);
   }
 
   /** The output named {@code name} of {@code response}; the exception lists the outputs it has. */
@@ -267,7 +267,7 @@ public final class Tensors {
 
   /** A FLOAT32 (or FLOAT16) tensor's values, flat, row-major. */
   public static float[] toFloats(Tensor t) {
-    require(t, DataType.DATA_TYPE_FLOAT32, DataType.DATA_TYPE_FLOAT16);
+    RawTensors.require(t, DataType.DATA_TYPE_FLOAT32, DataType.DATA_TYPE_FLOAT16);
     if (t.getRaw().isEmpty()) {
       float[] out = new float[t.getFloatValCount()];
       for (int i = 0; i < out.length; i++) {
@@ -275,7 +275,7 @@ public final class Tensors {
       }
       return out;
     }
-    ByteBuffer b = raw(t);
+    ByteBuffer b = RawTensors.raw(t);
     if (t.getDtype() == DataType.DATA_TYPE_FLOAT16) {
       float[] out = new float[b.remaining() / 2];
       for (int i = 0; i < out.length; i++) {
@@ -306,11 +306,11 @@ public final class Tensors {
 
   /** A FLOAT64 tensor's values, flat. */
   public static double[] toDoubles(Tensor t) {
-    require(t, DataType.DATA_TYPE_FLOAT64);
+    RawTensors.require(t, DataType.DATA_TYPE_FLOAT64);
     if (t.getRaw().isEmpty()) {
       return t.getDoubleValList().stream().mapToDouble(Double::doubleValue).toArray();
     }
-    ByteBuffer b = raw(t);
+    ByteBuffer b = RawTensors.raw(t);
     double[] out = new double[b.remaining() / 8];
     b.asDoubleBuffer().get(out);
     return out;
@@ -318,11 +318,11 @@ public final class Tensors {
 
   /** An INT64 tensor's values, flat. */
   public static long[] toLongs(Tensor t) {
-    require(t, DataType.DATA_TYPE_INT64);
+    RawTensors.require(t, DataType.DATA_TYPE_INT64);
     if (t.getRaw().isEmpty()) {
       return t.getInt64ValList().stream().mapToLong(Long::longValue).toArray();
     }
-    ByteBuffer b = raw(t);
+    ByteBuffer b = RawTensors.raw(t);
     long[] out = new long[b.remaining() / 8];
     b.asLongBuffer().get(out);
     return out;
@@ -330,11 +330,12 @@ public final class Tensors {
 
   /** An INT32, INT8 or UINT8 tensor's values, flat (UINT8 as 0..255). */
   public static int[] toInts(Tensor t) {
-    require(t, DataType.DATA_TYPE_INT32, DataType.DATA_TYPE_INT8, DataType.DATA_TYPE_UINT8);
+    RawTensors.require(
+        t, DataType.DATA_TYPE_INT32, DataType.DATA_TYPE_INT8, DataType.DATA_TYPE_UINT8);
     if (t.getRaw().isEmpty()) {
       return t.getIntValList().stream().mapToInt(Integer::intValue).toArray();
     }
-    ByteBuffer b = raw(t);
+    ByteBuffer b = RawTensors.raw(t);
     if (t.getDtype() == DataType.DATA_TYPE_INT32) {
       int[] out = new int[b.remaining() / 4];
       b.asIntBuffer().get(out);
@@ -350,7 +351,7 @@ public final class Tensors {
 
   /** A BOOL tensor's values, flat. */
   public static boolean[] toBooleans(Tensor t) {
-    require(t, DataType.DATA_TYPE_BOOL);
+    RawTensors.require(t, DataType.DATA_TYPE_BOOL);
     int n = t.getRaw().isEmpty() ? t.getBoolValCount() : t.getRaw().size();
     boolean[] out = new boolean[n];
     for (int i = 0; i < n; i++) {
@@ -361,7 +362,7 @@ public final class Tensors {
 
   /** A STRING tensor's values. */
   public static List<String> toStrings(Tensor t) {
-    require(t, DataType.DATA_TYPE_STRING);
+    RawTensors.require(t, DataType.DATA_TYPE_STRING);
     return t.getStringValList();
   }
 
@@ -371,55 +372,9 @@ public final class Tensors {
     if (t.getDtype() == DataType.DATA_TYPE_STRING) {
       t.getStringValList().forEach(s -> out.add(s.getBytes(StandardCharsets.UTF_8)));
     } else {
-      require(t, DataType.DATA_TYPE_BYTES);
+      RawTensors.require(t, DataType.DATA_TYPE_BYTES);
       t.getBytesValList().forEach(b -> out.add(b.toByteArray()));
     }
     return out;
-  }
-
-  private static void checkRow(int length, int cols) {
-    if (length != cols) {
-      throw new IllegalArgumentException(
-          "ragged rows: " + length + " values where " + cols + " expected");
-    }
-  }
-
-  private static void checkCount(int n, long[] shape) {
-    long want = 1;
-    for (long d : shape) {
-      want *= d;
-    }
-    if (want != n) {
-      throw new IllegalArgumentException(
-          n + " values do not fill shape " + java.util.Arrays.toString(shape));
-    }
-  }
-
-  private static ByteBuffer buffer(long bytes) {
-    return ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
-  }
-
-  private static Tensor packed(String name, DataType dtype, ByteBuffer b, long... shape) {
-    b.flip();
-    Tensor.Builder t =
-        Tensor.newBuilder().setName(name).setDtype(dtype).setRaw(ByteString.copyFrom(b));
-    for (long d : shape) {
-      t.addShape(d);
-    }
-    return t.build();
-  }
-
-  private static ByteBuffer raw(Tensor t) {
-    return t.getRaw().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-  }
-
-  private static void require(Tensor t, DataType... allowed) {
-    for (DataType a : allowed) {
-      if (t.getDtype() == a) {
-        return;
-      }
-    }
-    throw new IllegalArgumentException(
-        "tensor \"" + t.getName() + "\" is " + t.getDtype() + ", not " + List.of(allowed));
   }
 }
