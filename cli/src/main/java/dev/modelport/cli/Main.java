@@ -1,5 +1,6 @@
 package dev.modelport.cli;
 
+import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import dev.modelport.cli.perf.PerfCommand;
 import dev.modelport.client.ModelportClient;
@@ -103,6 +104,20 @@ public final class Main implements Callable<Integer> {
     public ConnectionOptions connection() {
       return connection;
     }
+
+    /** A call's answer, as the commands print it. */
+    @FunctionalInterface
+    protected interface Answer {
+      MessageOrBuilder from(ModelportClient client) throws Exception;
+    }
+
+    /** Connects (5 s deadline), prints the answer as protobuf JSON, and exits 0. */
+    protected final Integer printJson(Answer answer) throws Exception {
+      try (ModelportClient client = connection.open(5)) {
+        System.out.println(JsonFormat.printer().print(answer.from(client)));
+      }
+      return 0;
+    }
   }
 
   @Command(
@@ -113,12 +128,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      try (ModelportClient client = connection.open(5)) {
-        System.out.println(
-            JsonFormat.printer()
-                .print(ListModelsResponse.newBuilder().addAllModels(client.listModels())));
-      }
-      return 0;
+      return printJson(client -> ListModelsResponse.newBuilder().addAllModels(client.listModels()));
     }
   }
 
@@ -133,10 +143,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      try (ModelportClient client = connection.open(5)) {
-        System.out.println(JsonFormat.printer().print(client.getModel(model)));
-      }
-      return 0;
+      return printJson(client -> client.getModel(model));
     }
   }
 
@@ -181,12 +188,8 @@ public final class Main implements Callable<Integer> {
         throw new IllegalArgumentException(
             "predict: give MODEL --input NAME=JSON, or --json REQUEST");
       }
-      try (ModelportClient client = connection.open(5)) {
-        System.out.println(
-            JsonFormat.printer()
-                .print(client.predict(Predict.request(client, model, inputs, version, raw, json))));
-      }
-      return 0;
+      return printJson(
+          client -> client.predict(Predict.request(client, model, inputs, version, raw, json)));
     }
   }
 
@@ -201,14 +204,10 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      try (ModelportClient client = connection.open(5)) {
-        System.out.println(
-            JsonFormat.printer()
-                .print(
-                    ReloadModelResponse.newBuilder()
-                        .addAllModels(client.reloadModel(model == null ? "" : model))));
-      }
-      return 0;
+      return printJson(
+          client ->
+              ReloadModelResponse.newBuilder()
+                  .addAllModels(client.reloadModel(model == null ? "" : model)));
     }
   }
 }

@@ -144,137 +144,150 @@ public final class ModelStore {
       return Optional.empty(); // absent, or could name something outside the store
     }
     Path dir = single != null ? root : root.resolve(name);
-    if (!ModelNames.isValid(name)) {
-      return Optional.of(
-          ModelDefinition.failed(
-              name,
-              dir,
-              "folder \"" + name + "\" is not a valid model name: " + ModelNames.describeRule(),
-              List.of()));
-    }
-    String where = name + "/" + CONFIG_FILE;
-    Optional<String> escape = escapes(dir, name);
-    if (escape.isPresent()) {
-      return Optional.of(ModelDefinition.failed(name, dir, escape.get(), List.of()));
-    }
-    SortedSet<Long> present;
+    List<Long> present = List.of();
     try {
-      present = flat ? new TreeSet<>(List.of(1L)) : versionFolders(dir);
-    } catch (IOException e) {
-      return Optional.of(
-          ModelDefinition.failed(name, dir, name + ": cannot list versions: " + e, List.of()));
-    }
-    List<Long> presentList = List.copyOf(present);
-    Path configFile = dir.resolve(CONFIG_FILE);
-    if (!Files.isRegularFile(configFile) && single == null) {
-      return Optional.of(
-          ModelDefinition.failed(
-              name, dir, where + ": missing; every model folder needs one", presentList));
-    }
-    ModelConfig config;
-    try {
-      Optional<String> configEscape =
-          Files.isRegularFile(configFile) ? escapes(configFile, where) : Optional.empty();
-      if (configEscape.isPresent()) {
-        return Optional.of(ModelDefinition.failed(name, dir, configEscape.get(), presentList));
+      if (!ModelNames.isValid(name)) {
+        throw new Refused(
+            "folder \"" + name + "\" is not a valid model name: " + ModelNames.describeRule());
       }
-      config =
-          Files.isRegularFile(configFile)
-              ? ConfigParser.parse(configFile, where)
-              : ModelConfig.getDefaultInstance(); // single-model mode: everything inferred
-    } catch (StoreException e) {
-      return Optional.of(ModelDefinition.failed(name, dir, e.getMessage(), presentList));
+      refuseEscape(dir, name);
+      SortedSet<Long> folders = presentVersions(name, dir);
+      present = List.copyOf(folders);
+      ModelConfig config = config(name, dir);
+      List<VersionEntry> versions = new ArrayList<>();
+      for (long v : VersionPolicies.select(config.getVersionPolicy(), folders)) {
+        versions.add(resolveVersion(name, dir, config, v, folders.contains(v)));
+      }
+      if (versions.isEmpty()) {
+        throw new Refused(name + ": no version folders (expected e.g. " + name + "/1/)");
+      }
+      return Optional.of(new ModelDefinition(name, dir, config, versions, null, present));
+    } catch (Refused r) {
+      return Optional.of(ModelDefinition.failed(name, dir, r.getMessage(), present));
     }
+  }
+
+  /** Why a model or a version cannot be served, in the store's words (no stack: not a fault). */
+  private static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private SortedSet<Long> presentVersions(String name, Path dir) throws Refused {
+    try {
+      return flat ? new TreeSet<>(List.of(1L)) : versionFolders(dir);
+    } catch (IOException e) {
+      throw new Refused(name + ": cannot list versions: " + e);
+    }
+  }
+
+  /** The model's config.pbtxt, checked and with defaults; single-model mode may have none. */
+  private ModelConfig config(String name, Path dir) throws Refused {
+    String where = name + "/" + CONFIG_FILE;
+    Path configFile = dir.resolve(CONFIG_FILE);
+    if (!Files.isRegularFile(configFile)) {
+      if (single == null) {
+        throw new Refused(where + ": missing; every model folder needs one");
+      }
+      return checked(ModelConfig.getDefaultInstance(), name, where); // everything inferred
+    }
+    refuseEscape(configFile, where);
+    try {
+      return checked(ConfigParser.parse(configFile, where), name, where);
+    } catch (StoreException e) {
+      throw new Refused(e.getMessage());
+    }
+  }
+
+  private static ModelConfig checked(ModelConfig config, String name, String where) throws Refused {
     List<String> problems = ConfigValidator.problems(config, name);
     if (!problems.isEmpty()) {
-      return Optional.of(
-          ModelDefinition.failed(
-              name, dir, where + ": " + String.join("; ", problems), presentList));
+      throw new Refused(where + ": " + String.join("; ", problems));
     }
-    config = ConfigValidator.withDefaults(config, name);
-    List<VersionEntry> versions = new ArrayList<>();
-    for (long v : VersionPolicies.select(config.getVersionPolicy(), present)) {
-      versions.add(resolveVersion(name, dir, config, v, present.contains(v)));
-    }
-    if (versions.isEmpty()) {
-      return Optional.of(
-          ModelDefinition.failed(
-              name,
-              dir,
-              name + ": no version folders (expected e.g. " + name + "/1/)",
-              presentList));
-    }
-    return Optional.of(new ModelDefinition(name, dir, config, versions, null, presentList));
+    return ConfigValidator.withDefaults(config, name);
   }
 
   private VersionEntry resolveVersion(
       String name, Path dir, ModelConfig config, long v, boolean present) {
     Path vdir = flat ? dir : dir.resolve(Long.toString(v));
     String where = flat ? name : name + "/" + v;
-    if (!present) {
-      return VersionEntry.failed(
-          v, vdir, where + ": listed in version_policy.specific but the folder does not exist");
+    try {
+      if (!present) {
+        throw new Refused(
+            where + ": listed in version_policy.specific but the folder does not exist");
+      }
+      refuseEscape(vdir, where);
+      Path file = modelFile(config, vdir, where);
+      String rel = where + "/" + vdir.relativize(file);
+      refuseEscape(file, rel);
+      String engine = engine(config, file, rel);
+      return VersionEntry.ok(v, vdir, file, engine, fingerprint(vdir, where));
+    } catch (Refused r) {
+      return VersionEntry.failed(v, vdir, r.getMessage());
     }
-    Optional<String> escape = escapes(vdir, where);
-    if (escape.isPresent()) {
-      return VersionEntry.failed(v, vdir, escape.get());
-    }
-    Path file;
+  }
+
+  /** The version's model file: config's model_file, or the one file an engine can load. */
+  private static Path modelFile(ModelConfig config, Path vdir, String where) throws Refused {
     if (!config.getModelFile().isEmpty()) {
-      file = vdir.resolve(config.getModelFile());
+      Path file = vdir.resolve(config.getModelFile());
       if (!Files.isRegularFile(file)) {
-        return VersionEntry.failed(
-            v,
-            vdir,
+        throw new Refused(
             where + "/" + config.getModelFile() + ": missing (model_file in config.pbtxt)");
       }
-    } else {
-      List<Path> candidates;
-      try (Stream<Path> files = Files.list(vdir)) {
-        candidates =
-            files
-                .filter(Files::isRegularFile)
-                .filter(p -> Engines.fromFileName(p.getFileName().toString()).isPresent())
-                .sorted()
-                .toList();
-      } catch (IOException e) {
-        return VersionEntry.failed(v, vdir, where + ": cannot list: " + e);
-      }
-      if (candidates.size() != 1) {
-        return VersionEntry.failed(
-            v,
-            vdir,
-            where
-                + (candidates.isEmpty()
-                    ? ": no model file (expected model.onnx or model.pt)"
-                    : ": several model files " + fileNames(candidates))
-                + "; set model_file in config.pbtxt");
-      }
-      file = candidates.get(0);
+      return file;
     }
-    String rel = where + "/" + vdir.relativize(file);
-    escape = escapes(file, rel);
-    if (escape.isPresent()) {
-      return VersionEntry.failed(v, vdir, escape.get());
-    }
-    String engine = config.getEngine();
-    if (engine.isEmpty()) {
-      Optional<String> inferred = Engines.fromFileName(file.getFileName().toString());
-      if (inferred.isEmpty()) {
-        return VersionEntry.failed(
-            v,
-            vdir,
-            rel + ": cannot tell the engine from the file name; set engine in config.pbtxt");
-      }
-      engine = inferred.get();
-    }
-    String fingerprint;
-    try {
-      fingerprint = ContentDigest.of(vdir);
+    List<Path> candidates;
+    try (Stream<Path> files = Files.list(vdir)) {
+      candidates =
+          files
+              .filter(Files::isRegularFile)
+              .filter(p -> Engines.fromFileName(p.getFileName().toString()).isPresent())
+              .sorted()
+              .toList();
     } catch (IOException e) {
-      return VersionEntry.failed(v, vdir, where + ": cannot read: " + e.getMessage());
+      throw new Refused(where + ": cannot list: " + e);
     }
-    return VersionEntry.ok(v, vdir, file, engine, fingerprint);
+    if (candidates.size() != 1) {
+      throw new Refused(
+          where
+              + (candidates.isEmpty()
+                  ? ": no model file (expected model.onnx or model.pt)"
+                  : ": several model files " + fileNames(candidates))
+              + "; set model_file in config.pbtxt");
+    }
+    return candidates.get(0);
+  }
+
+  private static String engine(ModelConfig config, Path file, String rel) throws Refused {
+    if (!config.getEngine().isEmpty()) {
+      return config.getEngine();
+    }
+    return Engines.fromFileName(file.getFileName().toString())
+        .orElseThrow(
+            () ->
+                new Refused(
+                    rel
+                        + ": cannot tell the engine from the file name; set engine in"
+                        + " config.pbtxt"));
+  }
+
+  private static String fingerprint(Path vdir, String where) throws Refused {
+    try {
+      return ContentDigest.of(vdir);
+    } catch (IOException e) {
+      throw new Refused(where + ": cannot read: " + e.getMessage());
+    }
+  }
+
+  private void refuseEscape(Path p, String displayName) throws Refused {
+    Optional<String> escape = escapes(p, displayName);
+    if (escape.isPresent()) {
+      throw new Refused(escape.get());
+    }
   }
 
   /** A message when {@code p} resolves (through symlinks) to somewhere outside the store. */

@@ -130,42 +130,7 @@ public final class PerfCommand extends Main.ConnectedCommand {
           results.add(print(inProcess(o, c)));
         }
       } else {
-        try (ModelportClient client = connection.open(1)) {
-          ModelStatus status = client.getModel(o.model());
-          PredictRequest request =
-              Workload.request(o.model(), status.getInputsList(), o.rows(), 42);
-          for (int c : o.concurrency()) {
-            results.add(
-                print(
-                    o.mode().equals("stream")
-                        ? StreamLoop.run(client, request, c, o.rows(), o)
-                        : LoadLoop.run(
-                            protocol.equals("oip") ? "server-oip" : "server",
-                            "unary",
-                            c,
-                            o.rows(),
-                            o,
-                            protocol.equals("oip")
-                                ? OipCalls.calls(client, request)
-                                : () -> () -> client.predict(request))));
-          }
-          if (o.echo()) {
-            results.addAll(echo(o, status, request));
-          }
-          if (o.http() != null) {
-            for (int c : o.concurrency()) {
-              results.add(
-                  print(
-                      LoadLoop.run(
-                          "http-json",
-                          "unary",
-                          c,
-                          o.rows(),
-                          o,
-                          HttpJsonBaseline.calls(o.http(), request))));
-            }
-          }
-        }
+        againstServer(o, results);
       }
     }
     if (o.json() != null) {
@@ -182,6 +147,48 @@ public final class PerfCommand extends Main.ConnectedCommand {
       return 1;
     }
     return 0;
+  }
+
+  /** The measurements against a running server: gRPC, then the echo and HTTP baselines. */
+  private void againstServer(PerfOptions o, List<PerfResult> results) throws Exception {
+    try (ModelportClient client = connection.open(1)) {
+      ModelStatus status = client.getModel(o.model());
+      PredictRequest request = Workload.request(o.model(), status.getInputsList(), o.rows(), 42);
+      for (int c : o.concurrency()) {
+        results.add(print(grpc(client, request, c, o)));
+      }
+      if (o.echo()) {
+        results.addAll(echo(o, status, request));
+      }
+      if (o.http() != null) {
+        for (int c : o.concurrency()) {
+          results.add(
+              print(
+                  LoadLoop.run(
+                      "http-json",
+                      "unary",
+                      c,
+                      o.rows(),
+                      o,
+                      HttpJsonBaseline.calls(o.http(), request))));
+        }
+      }
+    }
+  }
+
+  private PerfResult grpc(ModelportClient client, PredictRequest request, int c, PerfOptions o)
+      throws Exception {
+    if (o.mode().equals("stream")) {
+      return StreamLoop.run(client, request, c, o.rows(), o);
+    }
+    boolean oip = protocol.equals("oip");
+    return LoadLoop.run(
+        oip ? "server-oip" : "server",
+        "unary",
+        c,
+        o.rows(),
+        o,
+        oip ? OipCalls.calls(client, request) : () -> () -> client.predict(request));
   }
 
   PerfOptions options() {

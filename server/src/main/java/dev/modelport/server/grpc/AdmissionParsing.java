@@ -14,7 +14,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,20 +79,12 @@ public final class AdmissionParsing {
     return p;
   }
 
-  private static final class Charged<T> implements MethodDescriptor.Marshaller<T> {
-    private final MethodDescriptor.Marshaller<T> delegate;
+  private static final class Charged<T> extends RequestMarshaller<T> {
     private final MemoryBudget budget;
-    private final T empty;
 
     Charged(MethodDescriptor.Marshaller<T> delegate, MemoryBudget budget) {
-      this.delegate = delegate;
+      super(delegate);
       this.budget = budget;
-      this.empty = delegate.parse(new ByteArrayInputStream(new byte[0]));
-    }
-
-    @Override
-    public InputStream stream(T value) {
-      return delegate.stream(value);
     }
 
     @Override

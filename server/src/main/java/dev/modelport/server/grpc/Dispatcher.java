@@ -103,44 +103,10 @@ final class Dispatcher {
    * intermediate futures.
    */
   void dispatch(Source source, Answer answer) {
-    PredictRequest req;
-    InferenceRequest item;
-    ServedVersion version;
-    ValidatedRequest valid;
     io.opentelemetry.context.Context traced = tracing.recordingContext(); // null: not traced
+    Queued queued;
     try {
-      source.check();
-      Context ctx = Context.current();
-      Deadline deadline = ctx.getDeadline();
-      long deadlineNanos =
-          deadline == null
-              ? InferenceRequest.NO_DEADLINE
-              : System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
-      for (int attempt = 0; ; attempt++) {
-        if (attempt == MAX_ATTEMPTS) {
-          throw ModelportException.unavailable(
-              "model \"" + source.model() + "\" is being reloaded; retry");
-        }
-        version = registry.resolve(source.model(), source.version());
-        req = source.request(version.signature());
-        valid = RequestValidator.validate(req, version.signature());
-        version.translator().checkParameters(valid.parameters());
-        item =
-            new InferenceRequest(
-                valid,
-                deadlineNanos,
-                ctx::isCancelled,
-                tracing.request(traced, req.getModelName(), version.versionName()),
-                counted);
-        Batcher.Offer offer = version.submit(item);
-        if (offer == Batcher.Offer.QUEUED) {
-          break;
-        }
-        if (offer == Batcher.Offer.FULL) {
-          throw version.queueFull();
-        }
-        // CLOSED: the version was replaced between resolve and submit; resolve again
-      }
+      queued = enqueue(source, traced);
     } catch (Throwable t) {
       if (traced != null) {
         Tracing.rejected(traced, StatusMapping.toStatus(t));
@@ -148,25 +114,70 @@ final class Dispatcher {
       answer.answer(null, t);
       return;
     }
-    PredictRequest q = req;
-    ServedVersion v = version;
-    ValidatedRequest r = valid;
-    item.result()
-        .whenComplete(
-            (outputs, error) -> {
-              if (error != null) {
-                answer.answer(null, error);
-                return;
-              }
-              PredictResponse response;
-              try {
-                response = respond(q, v, r, outputs);
-              } catch (RuntimeException e) {
-                answer.answer(null, e);
-                return;
-              }
-              answer.answer(response, null);
-            });
+    queued
+        .item()
+        .result()
+        .whenComplete((outputs, error) -> complete(queued, outputs, error, answer));
+  }
+
+  /** A request in a version's queue, with what its answer is built from. */
+  private record Queued(
+      PredictRequest req, ServedVersion version, ValidatedRequest valid, InferenceRequest item) {}
+
+  /**
+   * Resolves, validates and queues the request; a version closed between resolve and submit is
+   * resolved again, at most {@link #MAX_ATTEMPTS} times. Throws what refuses the request.
+   */
+  private Queued enqueue(Source source, io.opentelemetry.context.Context traced) {
+    source.check();
+    Context ctx = Context.current();
+    long deadlineNanos = deadlineNanos(ctx.getDeadline());
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      ServedVersion version = registry.resolve(source.model(), source.version());
+      PredictRequest req = source.request(version.signature());
+      ValidatedRequest valid = RequestValidator.validate(req, version.signature());
+      version.translator().checkParameters(valid.parameters());
+      InferenceRequest item =
+          new InferenceRequest(
+              valid,
+              deadlineNanos,
+              ctx::isCancelled,
+              tracing.request(traced, req.getModelName(), version.versionName()),
+              counted);
+      Batcher.Offer offer = version.submit(item);
+      if (offer == Batcher.Offer.QUEUED) {
+        return new Queued(req, version, valid, item);
+      }
+      if (offer == Batcher.Offer.FULL) {
+        throw version.queueFull();
+      }
+      // CLOSED: the version was replaced between resolve and submit; resolve again
+    }
+    throw ModelportException.unavailable(
+        "model \"" + source.model() + "\" is being reloaded; retry");
+  }
+
+  private static long deadlineNanos(Deadline deadline) {
+    return deadline == null
+        ? InferenceRequest.NO_DEADLINE
+        : System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+  }
+
+  /** Answers a queued request once its batch ran: the response, or the first failure. */
+  private static void complete(
+      Queued queued, List<HostTensor> outputs, Throwable error, Answer answer) {
+    if (error != null) {
+      answer.answer(null, error);
+      return;
+    }
+    PredictResponse response;
+    try {
+      response = respond(queued.req(), queued.version(), queued.valid(), outputs);
+    } catch (RuntimeException e) {
+      answer.answer(null, e);
+      return;
+    }
+    answer.answer(response, null);
   }
 
   private static PredictResponse respond(

@@ -10,6 +10,7 @@ import dev.modelport.server.registry.ModelRegistry;
 import dev.modelport.server.tensor.Signature;
 import dev.modelport.server.tracing.Tracing;
 import dev.modelport.v1.PredictRequest;
+import dev.modelport.v1.PredictResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -96,68 +97,82 @@ final class OipInference {
   }
 
   StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
-    StreamResponder<ModelStreamInferResponse> responder =
+    return new Items(
         new StreamResponder<>(
             (ServerCallStreamObserver<ModelStreamInferResponse>) out,
-            InferenceServiceImpl.STREAM_WINDOW);
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(ModelInferRequest request) {
-        Permit permit = AdmissionParsing.takePermit();
-        long start = System.nanoTime();
-        responder.accepted();
-        Tracing.Item span = tracing.streamItem(ITEM_SPAN, request.getModelName(), request.getId());
-        try (Scope scope = span.enter()) {
-          dispatcher.dispatch(
-              source(request),
-              (response, error) -> {
-                try {
-                  if (error == null) {
-                    ModelInferResponse answer =
-                        OipCodec.toInfer(response, OipCodec.typedOutput(request));
-                    record(request.getModelName(), response.getModelVersion(), Status.OK, start);
-                    span.end(Status.OK, response.getModelVersion());
-                    responder.answer(
-                        ModelStreamInferResponse.newBuilder().setInferResponse(answer).build());
-                  } else {
-                    failed(request, error, start, span);
-                  }
-                } catch (RuntimeException e) {
-                  failed(request, e, start, span);
-                } finally {
-                  permit.close();
-                }
-              });
-        }
-      }
+            InferenceServiceImpl.STREAM_WINDOW));
+  }
 
-      /** A failed item: in-band error_message, the request's identity; the stream goes on. */
-      private void failed(
-          ModelInferRequest request, Throwable error, long start, Tracing.Item span) {
-        Status s = StatusMapping.answer(error);
-        record(request.getModelName(), "", s, start);
-        span.end(s, "");
-        responder.answer(
-            ModelStreamInferResponse.newBuilder()
-                .setErrorMessage(
-                    s.getCode() + ": " + (s.getDescription() == null ? "" : s.getDescription()))
-                .setInferResponse(
-                    ModelInferResponse.newBuilder()
-                        .setModelName(request.getModelName())
-                        .setModelVersion(request.getModelVersion())
-                        .setId(request.getId()))
-                .build());
-      }
+  /** One ModelStreamInfer call: each item dispatched as it arrives and answered in-band. */
+  private final class Items implements StreamObserver<ModelInferRequest> {
+    private final StreamResponder<ModelStreamInferResponse> responder;
 
-      @Override
-      public void onError(Throwable t) {
-        responder.abandon();
-      }
+    Items(StreamResponder<ModelStreamInferResponse> responder) {
+      this.responder = responder;
+    }
 
-      @Override
-      public void onCompleted() {
-        responder.halfClose();
+    @Override
+    public void onNext(ModelInferRequest request) {
+      Permit permit = AdmissionParsing.takePermit();
+      long start = System.nanoTime();
+      responder.accepted();
+      Tracing.Item span = tracing.streamItem(ITEM_SPAN, request.getModelName(), request.getId());
+      try (Scope scope = span.enter()) {
+        dispatcher.dispatch(
+            source(request),
+            (response, error) -> {
+              try {
+                answered(request, response, error, start, span);
+              } catch (RuntimeException e) {
+                failed(request, e, start, span);
+              } finally {
+                permit.close();
+              }
+            });
       }
-    };
+    }
+
+    private void answered(
+        ModelInferRequest request,
+        PredictResponse response,
+        Throwable error,
+        long start,
+        Tracing.Item span) {
+      if (error != null) {
+        failed(request, error, start, span);
+        return;
+      }
+      ModelInferResponse answer = OipCodec.toInfer(response, OipCodec.typedOutput(request));
+      record(request.getModelName(), response.getModelVersion(), Status.OK, start);
+      span.end(Status.OK, response.getModelVersion());
+      responder.answer(ModelStreamInferResponse.newBuilder().setInferResponse(answer).build());
+    }
+
+    /** A failed item: in-band error_message, the request's identity; the stream goes on. */
+    private void failed(ModelInferRequest request, Throwable error, long start, Tracing.Item span) {
+      Status s = StatusMapping.answer(error);
+      record(request.getModelName(), "", s, start);
+      span.end(s, "");
+      responder.answer(
+          ModelStreamInferResponse.newBuilder()
+              .setErrorMessage(
+                  s.getCode() + ": " + (s.getDescription() == null ? "" : s.getDescription()))
+              .setInferResponse(
+                  ModelInferResponse.newBuilder()
+                      .setModelName(request.getModelName())
+                      .setModelVersion(request.getModelVersion())
+                      .setId(request.getId()))
+              .build());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      responder.abandon();
+    }
+
+    @Override
+    public void onCompleted() {
+      responder.halfClose();
+    }
   }
 }

@@ -53,6 +53,9 @@ public final class OipServiceImpl extends GRPCInferenceServiceGrpc.GRPCInference
     return new OipServiceImpl(registry, null, Tracing.OFF);
   }
 
+  // Each override below only routes its RPC to one of the two parts: they look alike because the
+  // generated base class declares every method alike, not because logic repeats.
+
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     inference.modelInfer(request, out);

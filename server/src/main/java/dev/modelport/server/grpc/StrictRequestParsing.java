@@ -7,7 +7,6 @@ import dev.modelport.server.errors.ModelportException;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -75,20 +74,12 @@ public final class StrictRequestParsing {
     return (T) ((Message) empty).toBuilder().setUnknownFields(marker).build();
   }
 
-  private static final class Strict<T> implements MethodDescriptor.Marshaller<T> {
-    private final MethodDescriptor.Marshaller<T> delegate;
+  private static final class Strict<T> extends RequestMarshaller<T> {
     private final String method;
-    private final T empty;
 
     Strict(MethodDescriptor.Marshaller<T> delegate, String method) {
-      this.delegate = delegate;
+      super(delegate);
       this.method = method;
-      this.empty = delegate.parse(new ByteArrayInputStream(new byte[0]));
-    }
-
-    @Override
-    public InputStream stream(T value) {
-      return delegate.stream(value);
     }
 
     @Override

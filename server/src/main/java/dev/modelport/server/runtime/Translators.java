@@ -74,52 +74,13 @@ final class Translators {
       Map<String, String> options,
       boolean ort)
       throws LoadException {
-    for (String key : options.keySet()) {
-      if (!TEXT_OPTIONS.contains(key)) {
-        throw new LoadException(
-            "translator.options: \""
-                + key
-                + "\" not understood; text_embedding takes "
-                + TEXT_OPTIONS);
-      }
-    }
-    if (config.getMaxBatchSize() <= 0) {
-      throw new LoadException("text_embedding needs max_batch_size > 0 (texts travel as [N])");
-    }
-    Path tokenizerFile = version.dir().resolve(options.getOrDefault("tokenizer", "tokenizer.json"));
-    if (!tokenizerFile.normalize().startsWith(version.dir())
-        || !Files.isRegularFile(tokenizerFile)) {
-      throw new LoadException(
-          version.dir().getFileName()
-              + "/"
-              + version.dir().relativize(tokenizerFile)
-              + ": missing; text_embedding needs the tokenizer next to the model");
-    }
-    Map<String, String> tok = new HashMap<>();
-    String maxLength = options.getOrDefault("max_length", "256");
-    try {
-      if (Integer.parseInt(maxLength) < 2) {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
-      throw new LoadException(
-          "translator.options[\"max_length\"]: \"" + maxLength + "\"; expected an integer >= 2");
-    }
-    tok.put("maxLength", maxLength);
+    checkTextOptions(config, options);
+    Path tokenizerFile = tokenizerFile(version, options);
+    int maxLength = maxLength(options);
     int maxTextBytes =
         positiveInt(
-            options,
-            "max_text_bytes",
-            Integer.parseInt(maxLength) * TextEmbeddingTranslator.DEFAULT_BYTES_PER_TOKEN);
-    tok.put("truncation", "true");
-    tok.put("padding", "true"); // to the longest text of the batch, masked out in pooling
-    HuggingFaceTokenizer tokenizer;
-    try {
-      tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, tok);
-    } catch (IOException | RuntimeException e) {
-      throw new LoadException(
-          tokenizerFile.getFileName() + ": cannot load tokenizer: " + e.getMessage(), e);
-    }
+            options, "max_text_bytes", maxLength * TextEmbeddingTranslator.DEFAULT_BYTES_PER_TOKEN);
+    HuggingFaceTokenizer tokenizer = tokenizer(tokenizerFile, maxLength);
     List<String> inputs =
         ort ? model.describeInput().keys() : List.of("input_ids", "attention_mask");
     long dim =
@@ -132,6 +93,66 @@ final class Translators {
     } catch (IllegalArgumentException e) {
       tokenizer.close();
       throw e;
+    }
+  }
+
+  private static void checkTextOptions(ModelConfig config, Map<String, String> options)
+      throws LoadException {
+    for (String key : options.keySet()) {
+      if (!TEXT_OPTIONS.contains(key)) {
+        throw new LoadException(
+            "translator.options: \""
+                + key
+                + "\" not understood; text_embedding takes "
+                + TEXT_OPTIONS);
+      }
+    }
+    if (config.getMaxBatchSize() <= 0) {
+      throw new LoadException("text_embedding needs max_batch_size > 0 (texts travel as [N])");
+    }
+  }
+
+  /** The tokenizer file, which must lie inside the version's folder. */
+  private static Path tokenizerFile(VersionEntry version, Map<String, String> options)
+      throws LoadException {
+    Path tokenizerFile = version.dir().resolve(options.getOrDefault("tokenizer", "tokenizer.json"));
+    if (!tokenizerFile.normalize().startsWith(version.dir())
+        || !Files.isRegularFile(tokenizerFile)) {
+      throw new LoadException(
+          version.dir().getFileName()
+              + "/"
+              + version.dir().relativize(tokenizerFile)
+              + ": missing; text_embedding needs the tokenizer next to the model");
+    }
+    return tokenizerFile;
+  }
+
+  private static int maxLength(Map<String, String> options) throws LoadException {
+    String maxLength = options.getOrDefault("max_length", "256");
+    try {
+      int n = Integer.parseInt(maxLength);
+      if (n >= 2) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new LoadException(
+        "translator.options[\"max_length\"]: \"" + maxLength + "\"; expected an integer >= 2");
+  }
+
+  /**
+   * Truncates to {@code maxLength} tokens; pads to the batch's longest text (masked in pooling).
+   */
+  private static HuggingFaceTokenizer tokenizer(Path file, int maxLength) throws LoadException {
+    Map<String, String> tok = new HashMap<>();
+    tok.put("maxLength", Integer.toString(maxLength));
+    tok.put("truncation", "true");
+    tok.put("padding", "true");
+    try {
+      return HuggingFaceTokenizer.newInstance(file, tok);
+    } catch (IOException | RuntimeException e) {
+      throw new LoadException(file.getFileName() + ": cannot load tokenizer: " + e.getMessage(), e);
     }
   }
 

@@ -72,13 +72,7 @@ public final class VersionLoader implements Loader {
     }
     long start = System.nanoTime();
     String label = modelName + " v" + entry.version();
-    List<Device> devices;
-    try {
-      devices =
-          PlacementPlanner.plan(config.getInstanceGroupList(), topologies.apply(entry.engine()));
-    } catch (PlacementException e) {
-      throw new LoadException(e.getMessage(), e);
-    }
+    List<Device> devices = plan(config, entry);
     Map<Device, ZooModel<NDList, NDList>> models = new LinkedHashMap<>();
     BatchTranslator translator = null;
     try {
@@ -94,24 +88,7 @@ public final class VersionLoader implements Loader {
       Batcher<InferenceRequest> batcher = new Batcher<>(label, policy(config));
       WorkerPool<InferenceRequest> pool =
           new WorkerPool<>(label, batcher, observers.apply(modelName, entry.version()));
-      List<BatchRunner.Factory<InferenceRequest>> factories = new ArrayList<>();
-      for (Device d : devices) {
-        ZooModel<NDList, NDList> model = models.get(d);
-        BatchTranslator t = translator;
-        String device = d.toString();
-        factories.add(
-            () -> new PredictorRunner(model.newPredictor(new DjlBatchTranslator(t)), t, device));
-      }
-      try {
-        pool.start(factories).get();
-      } catch (ExecutionException e) {
-        pool.drain(Duration.ofSeconds(10));
-        Throwable cause = e.getCause();
-        throw new LoadException(
-            "warm-up failed: "
-                + (cause.getMessage() == null ? cause.toString() : cause.getMessage()),
-            cause);
-      }
+      start(pool, runners(devices, models, translator));
       log.info(
           "{}: READY on {} in {} ms",
           label,
@@ -136,6 +113,46 @@ public final class VersionLoader implements Loader {
     } catch (RuntimeException e) {
       closeAll(translator, models);
       throw new LoadException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+    }
+  }
+
+  private List<Device> plan(ModelConfig config, VersionEntry entry) throws LoadException {
+    try {
+      return PlacementPlanner.plan(config.getInstanceGroupList(), topologies.apply(entry.engine()));
+    } catch (PlacementException e) {
+      throw new LoadException(e.getMessage(), e);
+    }
+  }
+
+  /** One runner per placed instance; instances on one device share its loaded model. */
+  private static List<BatchRunner.Factory<InferenceRequest>> runners(
+      List<Device> devices,
+      Map<Device, ZooModel<NDList, NDList>> models,
+      BatchTranslator translator) {
+    List<BatchRunner.Factory<InferenceRequest>> factories = new ArrayList<>();
+    for (Device d : devices) {
+      ZooModel<NDList, NDList> model = models.get(d);
+      String device = d.toString();
+      factories.add(
+          () ->
+              new PredictorRunner(
+                  model.newPredictor(new DjlBatchTranslator(translator)), translator, device));
+    }
+    return factories;
+  }
+
+  /** Starts every worker and waits for each one's warm-up; one failure drains them all. */
+  private static void start(
+      WorkerPool<InferenceRequest> pool, List<BatchRunner.Factory<InferenceRequest>> factories)
+      throws LoadException, InterruptedException {
+    try {
+      pool.start(factories).get();
+    } catch (ExecutionException e) {
+      pool.drain(Duration.ofSeconds(10));
+      Throwable cause = e.getCause();
+      throw new LoadException(
+          "warm-up failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()),
+          cause);
     }
   }
 

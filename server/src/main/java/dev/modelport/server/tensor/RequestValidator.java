@@ -23,33 +23,8 @@ public final class RequestValidator {
   private RequestValidator() {}
 
   public static ValidatedRequest validate(PredictRequest req, Signature sig) {
+    Tensor[] bySpec = bySpec(req, sig);
     List<TensorSpec> specs = sig.inputs();
-    Tensor[] bySpec = new Tensor[specs.size()];
-    for (int i = 0, n = req.getInputsCount(); i < n; i++) {
-      Tensor t = req.getInputs(i);
-      int at = sig.inputIndex(t.getName());
-      if (at < 0) {
-        throw invalid(
-            "input \""
-                + t.getName()
-                + "\": not an input of this model; expected "
-                + sig.inputNames());
-      }
-      if (bySpec[at] != null) {
-        throw invalid("input \"" + t.getName() + "\": sent twice");
-      }
-      bySpec[at] = t;
-    }
-    List<String> missing = new ArrayList<>(0);
-    for (int i = 0; i < bySpec.length; i++) {
-      if (bySpec[i] == null) {
-        missing.add(specs.get(i).getName());
-      }
-    }
-    if (!missing.isEmpty()) {
-      throw invalid(
-          "inputs: missing " + quoted(missing) + "; expected " + quoted(sig.inputNames()));
-    }
     HostTensor[] inputs = new HostTensor[bySpec.length];
     long rows = -1;
     String rowsFrom = null;
@@ -92,6 +67,38 @@ public final class RequestValidator {
         outputs(req, sig),
         req.getRawOutput(),
         req.getParametersCount() == 0 ? Map.of() : req.getParametersMap());
+  }
+
+  /** The request's inputs in the signature's order: each known, sent once, none missing. */
+  private static Tensor[] bySpec(PredictRequest req, Signature sig) {
+    List<TensorSpec> specs = sig.inputs();
+    Tensor[] bySpec = new Tensor[specs.size()];
+    for (int i = 0, n = req.getInputsCount(); i < n; i++) {
+      Tensor t = req.getInputs(i);
+      int at = sig.inputIndex(t.getName());
+      if (at < 0) {
+        throw invalid(
+            "input \""
+                + t.getName()
+                + "\": not an input of this model; expected "
+                + sig.inputNames());
+      }
+      if (bySpec[at] != null) {
+        throw invalid("input \"" + t.getName() + "\": sent twice");
+      }
+      bySpec[at] = t;
+    }
+    List<String> missing = new ArrayList<>(0);
+    for (int i = 0; i < bySpec.length; i++) {
+      if (bySpec[i] == null) {
+        missing.add(specs.get(i).getName());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw invalid(
+          "inputs: missing " + quoted(missing) + "; expected " + quoted(sig.inputNames()));
+    }
+    return bySpec;
   }
 
   private static DataType checkDtype(Tensor t, TensorSpec spec, String what) {

@@ -31,28 +31,7 @@ public final class TensorDecoder {
     String field = populatedField(t, what);
     int elem = DataTypes.byteSize(dtype);
     if (field.equals("raw")) {
-      if (DataTypes.isVariableLength(dtype)) {
-        throw invalid(
-            what
-                + ": raw is not for "
-                + DataTypes.shortName(dtype)
-                + "; send "
-                + DataTypes.typedField(dtype));
-      }
-      long expected = count * elem;
-      if (t.getRaw().size() != expected) {
-        throw invalid(
-            what
-                + ": raw has "
-                + t.getRaw().size()
-                + " bytes; shape "
-                + RequestValidator.dims(t.getShapeList())
-                + " of "
-                + DataTypes.shortName(dtype)
-                + " needs "
-                + expected);
-      }
-      return HostTensor.numeric(t.getName(), dtype, shape, t.getRaw().asReadOnlyByteBuffer());
+      return fromRaw(t, dtype, shape, count, what);
     }
     String expectedField = DataTypes.typedField(dtype);
     if (!field.isEmpty() && !field.equals(expectedField)) {
@@ -88,6 +67,34 @@ public final class TensorDecoder {
     pack(t, dtype, buf, what);
     buf.flip();
     return HostTensor.numeric(t.getName(), dtype, shape, buf);
+  }
+
+  /** A tensor sent packed in {@code raw}: fixed-size types only, exactly the shape's bytes. */
+  private static HostTensor fromRaw(
+      Tensor t, DataType dtype, long[] shape, long count, String what) {
+    int elem = DataTypes.byteSize(dtype);
+    if (DataTypes.isVariableLength(dtype)) {
+      throw invalid(
+          what
+              + ": raw is not for "
+              + DataTypes.shortName(dtype)
+              + "; send "
+              + DataTypes.typedField(dtype));
+    }
+    long expected = count * elem;
+    if (t.getRaw().size() != expected) {
+      throw invalid(
+          what
+              + ": raw has "
+              + t.getRaw().size()
+              + " bytes; shape "
+              + RequestValidator.dims(t.getShapeList())
+              + " of "
+              + DataTypes.shortName(dtype)
+              + " needs "
+              + expected);
+    }
+    return HostTensor.numeric(t.getName(), dtype, shape, t.getRaw().asReadOnlyByteBuffer());
   }
 
   /** Product of {@code shape}, refusing negative or zero dimensions and overflow. */

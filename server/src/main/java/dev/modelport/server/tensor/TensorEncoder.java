@@ -25,6 +25,12 @@ public final class TensorEncoder {
     if (raw) {
       return b.setRaw(ByteString.copyFrom(d)).build();
     }
+    addTyped(b, h, d);
+    return b.build();
+  }
+
+  /** The elements of {@code d} into {@code h}'s typed field. */
+  private static void addTyped(Tensor.Builder b, HostTensor h, ByteBuffer d) {
     switch (h.dtype()) {
       case DATA_TYPE_BOOL -> {
         while (d.hasRemaining()) {
@@ -68,6 +74,5 @@ public final class TensorEncoder {
       }
       default -> throw new IllegalArgumentException("cannot encode " + h);
     }
-    return b.build();
   }
 }

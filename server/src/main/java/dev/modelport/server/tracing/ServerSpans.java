@@ -120,6 +120,21 @@ final class ServerSpans implements ServerInterceptor {
     if (!span.isRecording()) {
       return next.startCall(call, headers); // not sampled: nothing to carry
     }
+    describe(span, call);
+    CallSpan callSpan = new CallSpan(span);
+    Context context = parent.with(span);
+    ServerCall.Listener<ReqT> delegate;
+    try (Scope s = context.makeCurrent()) {
+      delegate = next.startCall(new TracedCall<>(call, callSpan), headers);
+    } catch (RuntimeException | Error e) {
+      callSpan.end(Status.fromThrowable(e));
+      throw e;
+    }
+    return new TracedListener<>(delegate, context, callSpan);
+  }
+
+  private static void describe(Span span, ServerCall<?, ?> call) {
+    MethodDescriptor<?, ?> method = call.getMethodDescriptor();
     span.setAttribute(RPC_SYSTEM, "grpc");
     span.setAttribute(RPC_SERVICE, String.valueOf(method.getServiceName()));
     span.setAttribute(RPC_METHOD, String.valueOf(method.getBareMethodName()));
@@ -128,76 +143,96 @@ final class ServerSpans implements ServerInterceptor {
       span.setAttribute(PEER_ADDRESS, inet.getHostString());
       span.setAttribute(PEER_PORT, (long) inet.getPort());
     }
-    Context context = parent.with(span);
-    AtomicBoolean ended = new AtomicBoolean();
-    ServerCall<ReqT, RespT> traced =
-        new SimpleForwardingServerCall<>(call) {
-          @Override
-          public void close(Status status, Metadata trailers) {
-            // ended before the answer leaves, so a caller that has its answer finds the span
-            end(span, ended, status);
-            super.close(status, trailers);
-          }
-        };
-    ServerCall.Listener<ReqT> delegate;
-    try (Scope s = context.makeCurrent()) {
-      delegate = next.startCall(traced, headers);
-    } catch (RuntimeException | Error e) {
-      end(span, ended, Status.fromThrowable(e));
-      throw e;
-    }
-    return new SimpleForwardingServerCallListener<>(delegate) {
-      @Override
-      public void onMessage(ReqT message) {
-        try (Scope s = context.makeCurrent()) {
-          super.onMessage(message);
-        }
-      }
-
-      @Override
-      public void onHalfClose() {
-        try (Scope s = context.makeCurrent()) {
-          super.onHalfClose();
-        }
-      }
-
-      @Override
-      public void onReady() {
-        try (Scope s = context.makeCurrent()) {
-          super.onReady();
-        }
-      }
-
-      @Override
-      public void onCancel() {
-        try (Scope s = context.makeCurrent()) {
-          super.onCancel();
-        } finally {
-          end(span, ended, Status.CANCELLED); // the caller went away: no close() follows
-        }
-      }
-
-      @Override
-      public void onComplete() {
-        try (Scope s = context.makeCurrent()) {
-          super.onComplete();
-        }
-      }
-    };
   }
 
-  private static void end(Span span, AtomicBoolean ended, Status status) {
-    if (!ended.compareAndSet(false, true)) {
-      return;
+  /** A call's span, ended once: by the call's close or, when the caller went away, its cancel. */
+  private static final class CallSpan {
+    private final Span span;
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    CallSpan(Span span) {
+      this.span = span;
     }
-    span.setAttribute(RPC_STATUS, (long) status.getCode().value());
-    if (SERVER_ERRORS.contains(status.getCode())) {
-      span.setStatus(
-          StatusCode.ERROR,
-          status.getDescription() == null
-              ? status.getCode().name()
-              : status.getCode() + ": " + status.getDescription());
+
+    void end(Status status) {
+      if (!ended.compareAndSet(false, true)) {
+        return;
+      }
+      span.setAttribute(RPC_STATUS, (long) status.getCode().value());
+      if (SERVER_ERRORS.contains(status.getCode())) {
+        span.setStatus(
+            StatusCode.ERROR,
+            status.getDescription() == null
+                ? status.getCode().name()
+                : status.getCode() + ": " + status.getDescription());
+      }
+      span.end();
     }
-    span.end();
+  }
+
+  private static final class TracedCall<ReqT, RespT>
+      extends SimpleForwardingServerCall<ReqT, RespT> {
+    private final CallSpan span;
+
+    TracedCall(ServerCall<ReqT, RespT> call, CallSpan span) {
+      super(call);
+      this.span = span;
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      // ended before the answer leaves, so a caller that has its answer finds the span
+      span.end(status);
+      super.close(status, trailers);
+    }
+  }
+
+  /** Makes the call's span current while each callback runs. */
+  private static final class TracedListener<ReqT> extends SimpleForwardingServerCallListener<ReqT> {
+    private final Context context;
+    private final CallSpan span;
+
+    TracedListener(ServerCall.Listener<ReqT> delegate, Context context, CallSpan span) {
+      super(delegate);
+      this.context = context;
+      this.span = span;
+    }
+
+    @Override
+    public void onMessage(ReqT message) {
+      try (Scope s = context.makeCurrent()) {
+        super.onMessage(message);
+      }
+    }
+
+    @Override
+    public void onHalfClose() {
+      try (Scope s = context.makeCurrent()) {
+        super.onHalfClose();
+      }
+    }
+
+    @Override
+    public void onReady() {
+      try (Scope s = context.makeCurrent()) {
+        super.onReady();
+      }
+    }
+
+    @Override
+    public void onCancel() {
+      try (Scope s = context.makeCurrent()) {
+        super.onCancel();
+      } finally {
+        span.end(Status.CANCELLED); // the caller went away: no close() follows
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      try (Scope s = context.makeCurrent()) {
+        super.onComplete();
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.modelport.server.tracing;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The server's tracing flags as OpenTelemetry SDK properties (which win over its {@code OTEL_*}
@@ -18,30 +19,27 @@ public final class TraceSettings {
   public static Map<String, String> properties(
       String exporter, String endpoint, String protocol, String ratio) {
     Map<String, String> otel = new LinkedHashMap<>();
-    if (exporter != null) {
-      expect(
-          exporter.equals("otlp") || exporter.equals("none"),
-          "trace-exporter",
-          exporter,
-          "otlp or none");
-      otel.put("otel.traces.exporter", exporter);
-    }
-    if (endpoint != null) {
-      expect(
-          endpoint.startsWith("http://") || endpoint.startsWith("https://"),
-          "trace-endpoint",
-          endpoint,
-          "a URL (http://host:port)");
-      otel.put("otel.exporter.otlp.endpoint", endpoint);
-    }
-    if (protocol != null) {
-      expect(
-          protocol.equals("grpc") || protocol.equals("http/protobuf"),
-          "trace-protocol",
-          protocol,
-          "grpc or http/protobuf");
-      otel.put("otel.exporter.otlp.protocol", protocol);
-    }
+    put(
+        otel,
+        "otel.traces.exporter",
+        "trace-exporter",
+        exporter,
+        v -> v.equals("otlp") || v.equals("none"),
+        "otlp or none");
+    put(
+        otel,
+        "otel.exporter.otlp.endpoint",
+        "trace-endpoint",
+        endpoint,
+        v -> v.startsWith("http://") || v.startsWith("https://"),
+        "a URL (http://host:port)");
+    put(
+        otel,
+        "otel.exporter.otlp.protocol",
+        "trace-protocol",
+        protocol,
+        v -> v.equals("grpc") || v.equals("http/protobuf"),
+        "grpc or http/protobuf");
     if (ratio != null) {
       double r;
       try {
@@ -54,6 +52,20 @@ public final class TraceSettings {
       otel.put("otel.traces.sampler.arg", Double.toString(r));
     }
     return Map.copyOf(otel);
+  }
+
+  /** {@code property} = {@code value} when the flag was given and its value is {@code valid}. */
+  private static void put(
+      Map<String, String> otel,
+      String property,
+      String flag,
+      String value,
+      Predicate<String> valid,
+      String expected) {
+    if (value != null) {
+      expect(valid.test(value), flag, value, expected);
+      otel.put(property, value);
+    }
   }
 
   private static void expect(boolean ok, String flag, String value, String expected) {

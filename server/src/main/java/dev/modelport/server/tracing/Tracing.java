@@ -39,6 +39,8 @@ public final class Tracing implements AutoCloseable {
   public static final Tracing OFF = new Tracing(null, null);
 
   static final String INSTRUMENTATION = "dev.modelport.server";
+  // The span attributes of modelport's own spans (ServerSpans declares the RPC conventions' ones
+  // the same way: one constant per attribute name).
   static final AttributeKey<String> MODEL = AttributeKey.stringKey("modelport.model");
   static final AttributeKey<String> VERSION = AttributeKey.stringKey("modelport.version");
   static final AttributeKey<Long> BATCH_ROWS = AttributeKey.longKey("modelport.batch.rows");
