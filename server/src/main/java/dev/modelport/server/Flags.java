@@ -67,6 +67,9 @@ final class Flags {
     return f;
   }
 
+  // The table: one declaration per flag. The entries look alike because they are rows of one
+  // table; everything derived from them (usage, environment, parsing, ranges) is written once
+  // above.
   static final Flag PORT = number("port", 8500, 0, 65535, "gRPC TCP port; 0 = any free port");
   static final Flag METRICS_PORT =
       number("metrics-port", 9500, 0, 65535, "Prometheus /metrics port; 0 = any free port");
@@ -79,6 +82,14 @@ final class Flags {
       text("tls-key", "FILE", null, "PEM private key (PKCS#8) for --tls-cert");
   static final Flag TLS_CLIENT_CA =
       text("tls-client-ca", "FILE", null, "PEM CA: require client certificates (mutual TLS)");
+  static final Flag TLS_RELOAD_SECONDS =
+      number(
+          "tls-reload-seconds",
+          60,
+          0,
+          86400,
+          "re-read --tls-cert/--tls-key/--tls-client-ca every N s; new handshakes\n"
+              + "use a changed pair, a bad pair is refused and logged; 0 = never");
   static final Flag AUTH_TOKENS =
       text(
           "auth-tokens",

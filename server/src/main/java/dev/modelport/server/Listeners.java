@@ -1,5 +1,6 @@
 package dev.modelport.server;
 
+import dev.modelport.server.security.TlsReloader;
 import dev.modelport.server.security.TlsSetup;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
@@ -20,11 +21,20 @@ import java.util.concurrent.TimeUnit;
  * settings. One server per listener, because Netty cannot mix socket types in one server; they
  * share the same services.
  */
-public final class Listeners {
-  private Listeners() {}
+public record Listeners(List<ServerBuilder<?>> builders, AutoCloseable resources) {
 
-  public static List<ServerBuilder<?>> from(ServerOptions o) throws IOException {
-    ServerCredentials creds = TlsSetup.credentials(o.tlsCert(), o.tlsKey(), o.tlsClientCa());
+  /**
+   * The listeners for {@code o}. With TLS, the certificate files are read now (a bad pair fails
+   * here) and again every {@code --tls-reload-seconds}; {@link #resources} stops that, and the
+   * server closes it when it stops.
+   */
+  public static Listeners from(ServerOptions o) throws IOException {
+    TlsReloader tls =
+        o.tlsCert() == null
+            ? null
+            : TlsReloader.start(o.tlsCert(), o.tlsKey(), o.tlsClientCa(), o.tlsReload());
+    ServerCredentials creds =
+        tls == null ? TlsSetup.credentials(null, null, o.tlsClientCa()) : tls.credentials();
     List<ServerBuilder<?>> out = new ArrayList<>();
     if (!o.udsOnly()) {
       NettyServerBuilder tcp = NettyServerBuilder.forPort(o.port(), creds);
@@ -51,7 +61,7 @@ public final class Listeners {
                   .workerEventLoopGroup(group),
               o));
     }
-    return out;
+    return new Listeners(out, tls == null ? () -> {} : tls);
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {

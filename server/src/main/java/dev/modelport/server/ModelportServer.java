@@ -47,6 +47,7 @@ public final class ModelportServer {
   private final ServiceStack stack;
   private final Tracing tracing;
   private final Duration warmup;
+  private final List<AutoCloseable> closeAtStop;
   private final Object stopLock = new Object();
 
   /** Written by {@link #start()}, read by tests after it returned (same thread). */
@@ -67,6 +68,7 @@ public final class ModelportServer {
    */
   public static final class Builder {
     private final List<ServerBuilder<?>> listeners = new ArrayList<>();
+    private final List<AutoCloseable> closeAtStop = new ArrayList<>();
     private ModelStore store;
     private Loader loader;
     private ServerMetrics metrics;
@@ -88,6 +90,13 @@ public final class ModelportServer {
 
     public Builder listeners(List<? extends ServerBuilder<?>> builders) {
       listeners.addAll(builders);
+      return this;
+    }
+
+    /** The command line's listeners; what they hold open (TLS reloading) closes at stop. */
+    public Builder listeners(Listeners opened) {
+      listeners.addAll(opened.builders());
+      closeAtStop.add(opened.resources());
       return this;
     }
 
@@ -187,6 +196,7 @@ public final class ModelportServer {
         b.loader != null ? b.loader : new VersionLoader(b.topologies, metrics::batchObserver);
     this.registry = new ModelRegistry(b.store, loader, b.drainGrace);
     this.tracing = b.tracing;
+    this.closeAtStop = List.copyOf(b.closeAtStop);
     this.drainGrace = b.drainGrace;
     this.drainQuiet = b.drainQuiet;
     this.warmup = b.warmup;
@@ -316,6 +326,13 @@ public final class ModelportServer {
     stack.close();
     registry.close();
     tracing.close(); // sends the spans still buffered
+    for (AutoCloseable c : closeAtStop) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("closing {} at stop: {}", c, e.toString());
+      }
+    }
     log.info("stopped");
   }
 

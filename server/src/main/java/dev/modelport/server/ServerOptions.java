@@ -17,6 +17,7 @@ import java.util.Map;
  * @param tlsCert PEM certificate chain for TLS, or null for plaintext
  * @param tlsKey PEM private key (PKCS#8) for TLS
  * @param tlsClientCa PEM CA for mutual TLS (clients must present a certificate), or null
+ * @param tlsReload how often the TLS files are read again (0 = never)
  * @param authTokens token file (see TokenStore), or null for no authentication
  * @param maxMessageBytes largest request accepted; larger ones get RESOURCE_EXHAUSTED
  * @param uds Unix domain socket path to listen on as well, or null
@@ -44,6 +45,7 @@ public record ServerOptions(
     Path tlsCert,
     Path tlsKey,
     Path tlsClientCa,
+    Duration tlsReload,
     Path authTokens,
     int maxMessageBytes,
     Path uds,
@@ -107,6 +109,7 @@ public record ServerOptions(
         f.file(Flags.TLS_CERT),
         f.file(Flags.TLS_KEY),
         f.file(Flags.TLS_CLIENT_CA),
+        f.seconds(Flags.TLS_RELOAD_SECONDS),
         f.file(Flags.AUTH_TOKENS),
         f.integer(Flags.MAX_MESSAGE_BYTES),
         f.path(Flags.UDS),

@@ -37,12 +37,13 @@ class ServerOptionsTest {
     assertThat(usage).contains("gRPC TCP port; 0 = any free port (default 8500)");
     assertThat(usage).contains("for N s before health turns SERVING; 0 = off (default 3)");
     assertThat(usage).doesNotContain("--torch-threads N (default");
-    assertThat(Flags.all()).extracting(Flags.Flag::name).doesNotHaveDuplicates().hasSize(30);
+    assertThat(Flags.all()).extracting(Flags.Flag::name).doesNotHaveDuplicates().hasSize(31);
     // the one default of each number flag is the table's, whether read or used by the builder
     ServerOptions o =
         ServerOptions.parse(new String[] {"--model-store", store.toString()}, Map.of());
     assertThat(o.drainGrace().toSeconds()).isEqualTo(Flags.DRAIN_SECONDS.defaultNumber());
     assertThat(o.warmup().toSeconds()).isEqualTo(Flags.WARMUP_SECONDS.defaultNumber());
+    assertThat(o.tlsReload().toSeconds()).isEqualTo(60);
     assertThat(o.requestMemoryPercent())
         .isEqualTo((int) Flags.REQUEST_MEMORY_PERCENT.defaultNumber());
     assertThat(ModelportServer.builder().warmupSetting()).isEqualTo(o.warmup());

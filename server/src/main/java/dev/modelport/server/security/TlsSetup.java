@@ -2,11 +2,14 @@ package dev.modelport.server.security;
 
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 
-/** The listeners' credentials: plaintext, TLS, or mutual TLS (clients must present a cert). */
+/**
+ * The listeners' credentials: plaintext, TLS, or mutual TLS (clients must present a cert), read
+ * once. A server that re-reads its certificates uses {@link TlsReloader} itself.
+ */
 public final class TlsSetup {
   private TlsSetup() {}
 
@@ -23,11 +26,6 @@ public final class TlsSetup {
       }
       return InsecureServerCredentials.create();
     }
-    TlsServerCredentials.Builder b =
-        TlsServerCredentials.newBuilder().keyManager(cert.toFile(), key.toFile());
-    if (clientCa != null) {
-      b.trustManager(clientCa.toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
-    }
-    return b.build();
+    return TlsReloader.start(cert, key, clientCa, Duration.ZERO).credentials(); // read once
   }
 }

@@ -38,7 +38,8 @@ public final class TestCertificates {
     return dir.resolve(name + ".key");
   }
 
-  private void selfSigned(String name, String subject) throws Exception {
+  /** A new self-signed certificate {@code NAME.pem} with its key {@code NAME.key} (e.g. a CA). */
+  public TestCertificates selfSigned(String name, String subject) throws Exception {
     openssl(
         "req",
         "-x509",
@@ -53,9 +54,14 @@ public final class TestCertificates {
         "2",
         "-subj",
         subject);
+    return this;
   }
 
-  private void signed(String name, String subject, String ca) throws Exception {
+  /**
+   * A new certificate {@code NAME.pem} for localhost, signed by {@code ca} (a name in the set),
+   * with its key {@code NAME.key}; each one gets its own serial.
+   */
+  public TestCertificates signed(String name, String subject, String ca) throws Exception {
     openssl(
         "req",
         "-newkey",
@@ -83,6 +89,7 @@ public final class TestCertificates {
         "2",
         "-extfile",
         "san.ext");
+    return this;
   }
 
   private void openssl(String... args) throws Exception {
