@@ -67,10 +67,11 @@ COPY --from=build /src/model-store/models /opt/modelport/models
 COPY --from=build /opt/djl /opt/djl
 # OMP_WAIT_POLICY: PyTorch's OpenMP threads sleep instead of spinning when --torch-threads raises
 # them above 1 (read when libtorch loads, so it must be in the environment; see EngineThreads).
-# ai.djl.offline: never download; the JVM's temporary files go to /tmp (a tmpfs with --read-only).
+# The server turns DJL's offline mode on itself (Main); the JVM's and ONNX Runtime's temporary
+# files go to /tmp, a tmpfs under --read-only (deploy/image-test.sh runs it so).
 ENV DJL_CACHE_DIR=/opt/djl \
     OMP_WAIT_POLICY=PASSIVE \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=384m -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=384m -XX:+ExitOnOutOfMemoryError"
 USER 10001
 WORKDIR /opt/modelport
 EXPOSE 8500 9500

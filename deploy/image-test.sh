@@ -40,6 +40,7 @@ if ! podman image exists "$JRE_BASE"; then
   log "making $JRE_BASE (debootstrap minbase bookworm + openjdk-17-jre-headless)"
   root=$(mktemp -d /tmp/modelport-rootfs.XXXXXX)
   debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian > "$WORK/debootstrap.log"
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*  # debootstrap's downloads
   tar -C "$root" -c . | podman import - localhost/modelport-minbase:bookworm > /dev/null
   rm -rf "$root"
   podman build -q -t "$JRE_BASE" -f - "$WORK" > /dev/null << 'EOF'
@@ -89,7 +90,9 @@ run() {
   log "$name: gRPC on 127.0.0.1:$grpc_port, metrics on $metrics_port"
   /usr/bin/python3 deploy/image_probe.py "127.0.0.1:$grpc_port" "$start_ns" "$models" || {
     podman logs "$name" | tail -40; return 1; }
-  curl -fsS "http://127.0.0.1:$metrics_port/metrics" | grep -q '^modelport_' || {
+  local metrics
+  metrics=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics")
+  grep -q '^modelport_' <<< "$metrics" || {
     echo "no modelport_ metrics on the published metrics port" >&2; return 1; }
   # non-root, read-only root filesystem
   local uid

@@ -50,13 +50,19 @@ REQUESTS = {
 SERVING = b"\x08\x01"  # grpc.health.v1.HealthCheckResponse{status: SERVING}, encoded
 
 
-def wait_serving(channel, start_ns):
+def health_request(service):
+    """grpc.health.v1.HealthCheckRequest{service}, encoded (field 1, a string)."""
+    name = service.encode()
+    return b"\x0a" + bytes([len(name)]) + name if name else b""
+
+
+def wait_serving(channel, start_ns, service=""):
     check = channel.unary_unary("/grpc.health.v1.Health/Check")  # bytes in, bytes out
     until = time.time() + 180
     last = None
     while time.time() < until:
         try:
-            if check(b"", timeout=2) == SERVING:
+            if check(health_request(service), timeout=2) == SERVING:
                 return (time.time_ns() - start_ns) / 1e9
         except grpc.RpcError as e:
             last = e.code()
@@ -68,6 +74,8 @@ def main():
     target, start_ns, models = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
     channel = grpc.insecure_channel(target)
     print("SERVING %.1f s after the container started" % wait_serving(channel, start_ns))
+    # the readiness probe's service (deploy/kubernetes/deployment.yaml) is SERVING too
+    wait_serving(channel, start_ns, "modelport.v1.InferenceService")
     listed = ms_grpc.ModelServiceStub(channel).ListModels(ms.ListModelsRequest(), timeout=10)
     names = sorted(m.name for m in listed.models)
     if names != sorted(models):

@@ -3,19 +3,16 @@ package dev.modelport.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.modelport.server.Listeners;
 import dev.modelport.server.ModelportServer;
 import dev.modelport.server.ServerOptions;
 import dev.modelport.server.security.AuthInterceptor;
 import dev.modelport.server.security.TokenStore;
-import dev.modelport.store.ModelStore;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -43,15 +40,7 @@ class ClientSecurityIT {
             },
             Map.of());
     List<ServerInterceptor> auth = List.of(new AuthInterceptor(TokenStore.load(o.authTokens())));
-    ModelportServer s =
-        ModelportServer.builder()
-            .listeners(Listeners.from(o))
-            .store(ModelStore.open(store))
-            .drainGrace(o.drainGrace())
-            .interceptors(auth)
-            .warmup(Duration.ZERO)
-            .build()
-            .start();
+    ModelportServer s = dev.modelport.server.testing.TestServers.fromOptions(o, auth);
     File ca = certs.resolve("ca.pem").toFile();
     try {
       try (ModelportClient good =

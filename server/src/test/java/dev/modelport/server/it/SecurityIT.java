@@ -2,14 +2,13 @@ package dev.modelport.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelport.server.Listeners;
 import dev.modelport.server.ModelportServer;
 import dev.modelport.server.ServerOptions;
 import dev.modelport.server.security.AuthInterceptor;
 import dev.modelport.server.security.TokenStore;
 import dev.modelport.server.testing.TempStore;
 import dev.modelport.server.testing.TestCertificates;
-import dev.modelport.store.ModelStore;
+import dev.modelport.server.testing.TestServers;
 import dev.modelport.v1.InferenceServiceGrpc;
 import dev.modelport.v1.ListModelsRequest;
 import dev.modelport.v1.ModelServiceGrpc;
@@ -33,7 +32,6 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -65,15 +63,7 @@ class SecurityIT {
     if (o.authTokens() != null) {
       interceptors.add(new AuthInterceptor(TokenStore.load(o.authTokens())));
     }
-    server =
-        ModelportServer.builder()
-            .listeners(Listeners.from(o))
-            .store(ModelStore.open(store))
-            .drainGrace(o.drainGrace())
-            .interceptors(interceptors)
-            .warmup(Duration.ZERO)
-            .build()
-            .start();
+    server = TestServers.fromOptions(o, interceptors);
     return server;
   }
 

@@ -6,13 +6,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.modelport.server.Listeners;
 import dev.modelport.server.ModelportServer;
 import dev.modelport.server.ServerOptions;
 import dev.modelport.server.security.TlsReloader;
 import dev.modelport.server.testing.TempStore;
 import dev.modelport.server.testing.TestCertificates;
-import dev.modelport.store.ModelStore;
+import dev.modelport.server.testing.TestServers;
 import dev.modelport.v1.ListModelsRequest;
 import dev.modelport.v1.ModelServiceGrpc;
 import io.grpc.Grpc;
@@ -26,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -103,14 +101,7 @@ class TlsRotationIT {
       args.add("--tls-client-ca=" + secret.resolve("ca.crt"));
     }
     ServerOptions o = ServerOptions.parse(args.toArray(String[]::new), java.util.Map.of());
-    server =
-        ModelportServer.builder()
-            .listeners(Listeners.from(o))
-            .store(ModelStore.open(store))
-            .warmup(Duration.ZERO)
-            .drainQuiet(Duration.ZERO)
-            .build()
-            .start();
+    server = TestServers.fromOptions(o, List.of());
   }
 
   @AfterEach
