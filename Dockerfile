@@ -27,7 +27,8 @@ COPY perf-inprocess/pom.xml perf-inprocess/
 COPY proto/src proto/src
 RUN mvn -B -q -pl proto -am install -DskipTests
 COPY . .
-RUN mvn -B -q package -DskipTests
+# (no javadoc or source jars: the image needs neither)
+RUN mvn -B -q package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 # Load every default model once: extracts libtorch and the tokenizer natives from their Maven jars
 # into the cache the image ships, so the container never downloads or extracts anything.
 ENV DJL_CACHE_DIR=/opt/djl
@@ -36,19 +37,24 @@ RUN java -Dai.djl.offline=true -jar server/target/modelport-server.jar --check-s
  && chmod -R a+rX,go-w /opt/djl
 
 # --- gpu: the same server on CUDA ------------------------------------------------------------------
-# Not the default target (build it with --target gpu). Beyond the CPU image it needs a CUDA 12
-# runtime base with cuDNN, libtorch's CUDA build in place of the CPU natives (a pytorch-native-cu12x
-# jar for DJL 0.35.1) and ONNX Runtime's GPU build (com.microsoft.onnxruntime:onnxruntime_gpu).
-# Not built or run here: no registry serves the CUDA base, and the Maven mirror serves no CUDA
-# libtorch. docs/operations.md, "GPU image", says where a build here stops.
+# Not the default target (build it with --target gpu). Beyond the CPU image: a CUDA 12 runtime base
+# with cuDNN, and ONNX Runtime's GPU build (mvn -Pgpu: com.microsoft.onnxruntime:onnxruntime_gpu).
+# libtorch stays the CPU build: Maven Central has no CUDA libtorch for DJL 0.35.1's 2.7.1, so
+# TorchScript models run on CPU in this image. Never run here (no GPU); docs/operations.md, "GPU
+# image", says where a build here stops and why.
+FROM build AS build-gpu
+RUN mvn -B -q -Pgpu package -pl server -DskipTests
+
 FROM ${GPU_BASE} AS gpu
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /opt/modelport modelport
-COPY --from=build /src/server/target/modelport-server.jar /opt/modelport/modelport-server.jar
-COPY --from=build /src/server/target/lib /opt/modelport/lib
+COPY --from=build-gpu /src/server/target/modelport-server.jar /opt/modelport/modelport-server.jar
+COPY --from=build-gpu /src/server/target/lib /opt/modelport/lib
 COPY --from=build /src/model-store/models /opt/modelport/models
-ENV OMP_WAIT_POLICY=PASSIVE \
+COPY --from=build /opt/djl /opt/djl
+ENV DJL_CACHE_DIR=/opt/djl \
+    OMP_WAIT_POLICY=PASSIVE \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=384m -XX:+ExitOnOutOfMemoryError"
 USER 10001
 WORKDIR /opt/modelport

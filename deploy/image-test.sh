@@ -67,7 +67,7 @@ log "building $IMAGE from the Dockerfile"
 t0=$SECONDS
 podman build -q -t "$IMAGE" \
   --build-arg BUILD_BASE="$BUILD_BASE" --build-arg RUNTIME_BASE="$JRE_BASE" \
-  --volume "$HOME/.m2:/root/.m2" . > /dev/null
+  --skip-unused-stages=true --volume "$HOME/.m2:/root/.m2" . > /dev/null
 log "built in $((SECONDS - t0)) s; size $(podman image inspect "$IMAGE" --format '{{.Size}}' | awk '{printf "%.0f MB", $1 / 1e6}')"
 
 # --- the probe (Python stubs from proto/, like tests/oip) -----------------------------------------

@@ -9,12 +9,12 @@ import io.grpc.util.CertificateUtils;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -149,7 +149,7 @@ public final class TlsReloader implements AutoCloseable {
         : Outcome.UNCHANGED;
   }
 
-  private static final String UNCHANGED = "";
+  private static final String UNCHANGED = "(unchanged)";
 
   private static Outcome outcome(String problem) {
     if (problem == null) {
@@ -285,6 +285,9 @@ public final class TlsReloader implements AutoCloseable {
     return refused(atStart, CA, clientCa + ": " + problem);
   }
 
+  private static final byte[] PROBE =
+      "modelport: does this key belong to this certificate?".getBytes(StandardCharsets.UTF_8);
+
   /** Whether {@code key} signs what {@code pub} verifies (RSA, EC and EdDSA keys). */
   static boolean matches(PrivateKey key, PublicKey pub) {
     String algorithm =
@@ -298,8 +301,7 @@ public final class TlsReloader implements AutoCloseable {
       return false;
     }
     try {
-      byte[] probe = new byte[32];
-      new SecureRandom().nextBytes(probe);
+      byte[] probe = PROBE.clone();
       Signature s = Signature.getInstance(algorithm);
       s.initSign(key);
       s.update(probe);

@@ -42,8 +42,15 @@ class TlsReloaderTest {
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
   private final Logger log = (Logger) LoggerFactory.getLogger(TlsReloader.class);
 
+  /**
+   * Made once per JVM, not per run of the class: mutation testing runs this class once per mutant
+   * in the same JVM, and openssl's key generation would be most of its time.
+   */
   @BeforeAll
   static void make() throws Exception {
+    if (certs != null) {
+      return;
+    }
     certs =
         TestCertificates.make(Files.createTempDirectory("tls-reloader"))
             .signed("server2", "/CN=localhost", "ca")
@@ -159,6 +166,7 @@ class TlsReloaderTest {
     assertThatThrownBy(() -> TlsReloader.start(cert, key, ca, Duration.ZERO))
         .isInstanceOf(IOException.class)
         .hasMessageStartingWith(ca + ": ");
+    assertThat(warnings()).as("a refusal at start is the start's error, not a log line").isEmpty();
   }
 
   @Test
@@ -168,6 +176,9 @@ class TlsReloaderTest {
       Files.copy(certs.pem("ca2"), ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       assertThat(r.reload()).isEqualTo(Outcome.APPLIED);
       assertThat(r.serving().getSerialNumber()).isEqualTo(serial(certs.pem("server")));
+      assertThat(logged.list)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .contains("tls: client certificates must chain to 1 CA certificate(s) from " + ca);
       Files.writeString(ca, "");
       assertThat(r.reload()).isEqualTo(Outcome.REFUSED);
       assertThat(warnings())
@@ -198,6 +209,75 @@ class TlsReloaderTest {
           .isEqualTo(io.grpc.TlsServerCredentials.ClientAuth.NONE);
       assertThat(((io.grpc.TlsServerCredentials) mutual.credentials()).getClientAuth())
           .isEqualTo(io.grpc.TlsServerCredentials.ClientAuth.REQUIRE);
+    }
+  }
+
+  private static X509Certificate[] chain(Path pem) throws Exception {
+    try (var in = Files.newInputStream(pem)) {
+      return new X509Certificate[] {
+        (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in)
+      };
+    }
+  }
+
+  @Test
+  void theClientCheck_usesTheCaInForce_andAdvertisesNoIssuers() throws Exception {
+    try (TlsReloader r = TlsReloader.start(cert, key, ca, Duration.ZERO);
+        java.net.Socket socket =
+            javax.net.ssl.SSLContext.getDefault().getSocketFactory().createSocket()) {
+      var trust =
+          (javax.net.ssl.X509ExtendedTrustManager)
+              ((io.grpc.TlsServerCredentials) r.credentials()).getTrustManagers().get(0);
+      assertThat(trust.getAcceptedIssuers()).isEmpty();
+      X509Certificate[] client = chain(certs.pem("client"));
+      X509Certificate[] rogue = chain(certs.pem("rogue"));
+      javax.net.ssl.SSLEngine engine = javax.net.ssl.SSLContext.getDefault().createSSLEngine();
+      trust.checkClientTrusted(client, "RSA", socket); // an unconnected socket: the chain decides
+      trust.checkServerTrusted(client, "RSA", socket);
+      // every form answers what grpc-util's manager answers: a refusal passes through
+      List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> refused =
+          List.of(
+              () -> trust.checkClientTrusted(rogue, "RSA", socket),
+              () -> trust.checkServerTrusted(rogue, "RSA", socket),
+              () -> trust.checkClientTrusted(client, "RSA"), // no socket: not enough to check
+              () -> trust.checkServerTrusted(client, "RSA"),
+              () -> trust.checkClientTrusted(client, "RSA", engine), // no handshake yet
+              () -> trust.checkServerTrusted(client, "RSA", engine));
+      for (var call : refused) {
+        assertThatThrownBy(call).isInstanceOf(java.security.cert.CertificateException.class);
+      }
+      // after the CA changes, the same manager answers for the new CA
+      Files.copy(certs.pem("rogue"), ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      assertThat(r.reload()).isEqualTo(Outcome.APPLIED);
+      trust.checkClientTrusted(rogue, "RSA", socket);
+      assertThatThrownBy(() -> trust.checkClientTrusted(client, "RSA", socket))
+          .isInstanceOf(java.security.cert.CertificateException.class);
+    }
+  }
+
+  @Test
+  void aTakenPair_isLoggedWithItsSerial() throws Exception {
+    try (TlsReloader r = TlsReloader.start(cert, key, null, Duration.ZERO)) {
+      install("server2", "ca");
+      r.reload();
+      String line =
+          "tls: now serving certificate serial " + serial(certs.pem("server2")).toString(16);
+      assertThat(logged.list)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .anyMatch(m -> m.startsWith(line));
+    }
+  }
+
+  @Test
+  void withAPeriod_theFilesAreReadAgainByTheTimer() throws Exception {
+    try (TlsReloader r = TlsReloader.start(cert, key, null, Duration.ofMillis(20))) {
+      install("server2", "ca");
+      BigInteger want = serial(certs.pem("server2"));
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+      while (!r.serving().getSerialNumber().equals(want) && System.nanoTime() < until) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polling, not a timed wait
+      }
+      assertThat(r.serving().getSerialNumber()).isEqualTo(want);
     }
   }
 }
